@@ -1,0 +1,89 @@
+"""The NATS connection every service holds: ``connect()`` with reconnect settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import nats
+from nats.aio.client import Client
+from nats.js.client import JetStreamContext
+
+from .events import EventPublisher
+from .jetstream import ensure_jetstream
+from .redact import redact_url
+from .settings import CamrecSettings
+
+log = logging.getLogger(__name__)
+
+RECONNECT_WAIT_S = 0.5
+CONNECT_TIMEOUT_S = 2.0
+
+
+class Bus:
+    """A connected NATS client with JetStream and an event publisher."""
+
+    def __init__(self, nc: Client) -> None:
+        self.nc = nc
+        self.js: JetStreamContext = nc.jetstream()
+        self.events = EventPublisher(self.js)
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.nc.is_connected)
+
+    async def close(self) -> None:
+        """Drain (finish in-flight handlers, flush publishes), then close."""
+        if self.nc.is_closed:
+            return
+        try:
+            await self.nc.drain()
+        except Exception:  # draining a broken connection: close is all that is left
+            await self.nc.close()
+
+
+async def connect(settings: CamrecSettings, name: str) -> Bus:
+    """Connect with unlimited reconnects; retry the first connection for
+    ``settings.nats_connect_wait_s`` seconds, then raise ConnectionError."""
+    servers = settings.nats_servers
+    shown = ", ".join(redact_url(s) for s in servers)
+
+    async def on_disconnected() -> None:
+        log.warning("%s: disconnected from NATS", name)
+
+    async def on_reconnected() -> None:
+        log.info("%s: reconnected to NATS", name)
+
+    async def on_error(error: Exception) -> None:
+        log.debug("%s: NATS error: %s", name, error)
+
+    deadline = time.monotonic() + settings.nats_connect_wait_s
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            nc = await nats.connect(
+                servers=servers,
+                name=name,
+                connect_timeout=CONNECT_TIMEOUT_S,
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=RECONNECT_WAIT_S,
+                disconnected_cb=on_disconnected,
+                reconnected_cb=on_reconnected,
+                error_cb=on_error,
+            )
+            break
+        except Exception as error:
+            if time.monotonic() >= deadline:
+                raise ConnectionError(
+                    f"{name}: cannot reach NATS at {shown} after {attempt} attempts: {error}"
+                ) from None
+            if attempt == 1:
+                log.warning("%s: NATS at %s not reachable yet, retrying", name, shown)
+            await asyncio.sleep(RECONNECT_WAIT_S)
+    log.info("%s: connected to NATS at %s", name, shown)
+    bus = Bus(nc)
+    await ensure_jetstream(bus.js)
+    return bus

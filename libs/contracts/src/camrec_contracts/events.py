@@ -1,0 +1,121 @@
+"""Events on ``camrec.events.>``: typed models, a publisher and a subscriber.
+
+Every state change is published to the events stream (``nats sub 'camrec.events.>'`` shows
+them live; ``nats stream view CAMREC_EVENTS`` shows the history). A topic ties a subject
+prefix to its model, so a subscriber gets a validated model back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from nats.js.client import JetStreamContext
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .jetstream import EVENTS_SUBJECTS
+
+log = logging.getLogger(__name__)
+
+EVENTS_PREFIX = "camrec.events"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    """Base of every event: what happened and when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class ServiceEvent(Event):
+    """A service instance started or stopped."""
+
+    event: Literal["started", "stopped"]
+    service: str
+    instance: str
+    version: str
+
+
+@dataclass(frozen=True)
+class EventTopic:
+    """Events of one kind: published on ``<prefix>.<key>``."""
+
+    prefix: str
+    model: type[Event]
+    summary: str
+
+    def subject(self, key: str) -> str:
+        if not key or any(c in key for c in " .*>"):
+            raise ValueError(f"invalid event key {key!r}")
+        return f"{self.prefix}.{key}"
+
+    @property
+    def wildcard(self) -> str:
+        return f"{self.prefix}.*"
+
+
+SERVICE_EVENTS = EventTopic(
+    prefix=f"{EVENTS_PREFIX}.services",
+    model=ServiceEvent,
+    summary="a service instance started or stopped (key: service name)",
+)
+
+TOPICS: tuple[EventTopic, ...] = (SERVICE_EVENTS,)
+
+
+def topic_for(subject: str) -> EventTopic | None:
+    for topic in TOPICS:
+        if subject.startswith(topic.prefix + "."):
+            return topic
+    return None
+
+
+def parse_event(subject: str, data: bytes) -> Event:
+    """Validate an event by its subject; raises ValueError for unknown subjects or bad data."""
+    topic = topic_for(subject)
+    if topic is None:
+        raise ValueError(f"no event topic for subject {subject!r}")
+    return topic.model.model_validate_json(data)
+
+
+class EventPublisher:
+    """Publishes events into the events stream (acknowledged by JetStream)."""
+
+    def __init__(self, js: JetStreamContext) -> None:
+        self._js = js
+
+    async def publish(self, topic: EventTopic, key: str, event: Event) -> None:
+        if not isinstance(event, topic.model):
+            raise TypeError(f"{topic.prefix} takes {topic.model.__name__}")
+        await self._js.publish(topic.subject(key), event.model_dump_json().encode())
+
+
+EventHandler = Callable[[str, Event], Awaitable[None]]
+
+
+async def subscribe_events(
+    nc: Client, handler: EventHandler, subject: str = EVENTS_SUBJECTS
+) -> Subscription:
+    """Deliver live events matching ``subject`` as validated models; bad ones are logged."""
+
+    async def on_msg(msg: Msg) -> None:
+        try:
+            event = parse_event(msg.subject, msg.data)
+        except (ValueError, ValidationError) as error:
+            log.warning("ignoring malformed event on %s: %s", msg.subject, error)
+            return
+        await handler(msg.subject, event)
+
+    return await nc.subscribe(subject, cb=on_msg)

@@ -1,0 +1,40 @@
+"""JetStream names (KV buckets, the events stream) and their idempotent creation."""
+
+from __future__ import annotations
+
+from nats.js.api import KeyValueConfig, StorageType, StreamConfig
+from nats.js.client import JetStreamContext
+
+SESSIONS_BUCKET = "camrec-sessions"
+"""KV: one record per open session, keyed by session id."""
+
+RECORDINGS_BUCKET = "camrec-recordings"
+"""KV: the recordings catalog, keyed by recording id."""
+
+EVENTS_STREAM = "CAMREC_EVENTS"
+"""Stream holding every event published on ``camrec.events.>``."""
+
+EVENTS_SUBJECTS = "camrec.events.>"
+EVENTS_MAX_AGE_S = 7 * 24 * 3600
+
+KV_BUCKETS: dict[str, str] = {
+    SESSIONS_BUCKET: "open sessions, keyed by session id",
+    RECORDINGS_BUCKET: "recordings catalog, keyed by recording id",
+}
+
+
+async def ensure_jetstream(js: JetStreamContext) -> None:
+    """Create the events stream and KV buckets if missing. Safe to run from every service."""
+    await js.add_stream(
+        StreamConfig(
+            name=EVENTS_STREAM,
+            subjects=[EVENTS_SUBJECTS],
+            storage=StorageType.FILE,
+            max_age=EVENTS_MAX_AGE_S,
+            description="camrec state-change events",
+        )
+    )
+    for bucket, description in KV_BUCKETS.items():
+        await js.create_key_value(
+            KeyValueConfig(bucket=bucket, description=description, history=1)
+        )

@@ -1,0 +1,166 @@
+"""Typed request/reply on ``nats.micro``.
+
+An :class:`Endpoint` names a subject together with its request and reply models. Services
+register handlers with :func:`add_endpoints`; callers use :func:`call`. A handler's exception
+always comes back as an error reply with a code and message, within the endpoint's time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from nats.aio.client import Client
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.micro.request import ERROR_CODE_HEADER, ERROR_HEADER, Request
+from nats.micro.service import Service
+from pydantic import BaseModel, ValidationError
+
+from .errors import ErrorCode, ErrorReply, RemoteError, ServiceError
+from .redact import redact_text
+
+log = logging.getLogger(__name__)
+
+Req = TypeVar("Req", bound=BaseModel)
+Rep = TypeVar("Rep", bound=BaseModel)
+
+# A handler must answer within this share of the caller's time, so its error gets back
+# before the caller gives up.
+_HANDLER_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class Endpoint(Generic[Req, Rep]):
+    """One request/reply subject and its contract."""
+
+    service: str
+    name: str
+    subject: str
+    request: type[Req]
+    reply: type[Rep]
+    summary: str
+    timeout_s: float = 5.0
+    queue_group: str | None = None
+
+    @property
+    def handler_deadline_s(self) -> float:
+        return self.timeout_s * _HANDLER_SHARE
+
+
+Handler = Callable[[Req], Awaitable[Rep]]
+
+
+def _error_headers(error: ServiceError) -> tuple[bytes, dict[str, str]]:
+    body = error.to_reply().model_dump_json().encode()
+    return body, {ERROR_HEADER: error.message, ERROR_CODE_HEADER: str(error.code.status)}
+
+
+def validation_message(error: ValidationError) -> str:
+    """Short, human-readable text for a pydantic error (first problems, no URLs to docs)."""
+    parts = []
+    for item in error.errors()[:3]:
+        where = ".".join(str(p) for p in item["loc"]) or "request"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def wrap_handler(
+    endpoint: Endpoint[Req, Rep], handler: Handler[Req, Rep]
+) -> Callable[[Request], Awaitable[None]]:
+    """Adapt a typed handler to a micro handler that always replies."""
+
+    async def on_request(request: Request) -> None:
+        try:
+            try:
+                payload = endpoint.request.model_validate_json(request.data or b"{}")
+            except ValidationError as error:
+                raise ServiceError(
+                    ErrorCode.INVALID_REQUEST, f"invalid request: {validation_message(error)}"
+                ) from None
+            try:
+                reply = await asyncio.wait_for(handler(payload), endpoint.handler_deadline_s)
+            except TimeoutError:
+                raise ServiceError(
+                    ErrorCode.TIMEOUT,
+                    f"{endpoint.subject} did not finish within {endpoint.handler_deadline_s:.1f} s",
+                ) from None
+            await request.respond(reply.model_dump_json().encode())
+        except ServiceError as error:
+            log.info("%s -> %s: %s", endpoint.subject, error.code.value, error.message)
+            body, headers = _error_headers(error)
+            await request.respond(body, headers=headers)
+        except Exception as error:
+            log.exception("%s: handler failed", endpoint.subject)
+            internal = ServiceError(
+                ErrorCode.INTERNAL, redact_text(f"internal error: {type(error).__name__}: {error}")
+            )
+            body, headers = _error_headers(internal)
+            await request.respond(body, headers=headers)
+
+    return on_request
+
+
+@dataclass(frozen=True)
+class Binding(Generic[Req, Rep]):
+    """An endpoint with the handler that serves it."""
+
+    endpoint: Endpoint[Req, Rep]
+    handler: Handler[Req, Rep]
+
+
+def bind(endpoint: Endpoint[Req, Rep], handler: Handler[Req, Rep]) -> Binding[Req, Rep]:
+    return Binding(endpoint, handler)
+
+
+async def add_endpoints(service: Service, bindings: list[Binding[Any, Any]]) -> None:
+    for binding in bindings:
+        ep = binding.endpoint
+        await service.add_endpoint(
+            name=ep.name,
+            subject=ep.subject,
+            queue_group=ep.queue_group,
+            handler=wrap_handler(ep, binding.handler),
+            metadata={"request": ep.request.__name__, "reply": ep.reply.__name__},
+        )
+
+
+async def call(
+    nc: Client, endpoint: Endpoint[Req, Rep], request: Req, *, timeout_s: float | None = None
+) -> Rep:
+    """Send ``request`` and return the validated reply, or raise :class:`RemoteError`."""
+    if not isinstance(request, endpoint.request):
+        raise TypeError(f"{endpoint.subject} takes {endpoint.request.__name__}")
+    timeout = timeout_s if timeout_s is not None else endpoint.timeout_s
+    try:
+        msg = await nc.request(endpoint.subject, request.model_dump_json().encode(), timeout)
+    except NoRespondersError:
+        raise RemoteError(
+            ErrorCode.UNAVAILABLE, f"no {endpoint.service} is running to answer {endpoint.subject}"
+        ) from None
+    except (NatsTimeoutError, TimeoutError):
+        raise RemoteError(
+            ErrorCode.TIMEOUT, f"{endpoint.service} did not answer {endpoint.subject} in {timeout} s"
+        ) from None
+    headers = msg.headers or {}
+    if ERROR_HEADER in headers:
+        raise _remote_error(headers, msg.data)
+    try:
+        return endpoint.reply.model_validate_json(msg.data)
+    except ValidationError as error:
+        raise RemoteError(
+            ErrorCode.INTERNAL,
+            f"{endpoint.subject} answered with an invalid reply: {validation_message(error)}",
+        ) from None
+
+
+def _remote_error(headers: dict[str, str], data: bytes) -> RemoteError:
+    try:
+        body = ErrorReply.model_validate_json(data)
+        return RemoteError(body.code, body.message)
+    except ValidationError:
+        # An error reply from something that is not ours (e.g. a micro default handler).
+        return RemoteError(ErrorCode.INTERNAL, headers.get(ERROR_HEADER, "unknown error"))

@@ -1,0 +1,92 @@
+"""Run a micro service until SIGTERM/SIGINT: connect, register, announce, drain."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nats.micro import add_service
+
+from . import __version__
+from .bus import Bus, connect
+from .events import SERVICE_EVENTS, ServiceEvent
+from .logs import setup_logging
+from .rpc import Binding, add_endpoints
+from .services import QUEUE_GROUP, SERVICES
+from .settings import CamrecSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Worker:
+    """What a service adds to the runtime: its endpoints and background work."""
+
+    bindings: list[Binding[Any, Any]] = field(default_factory=list)
+    stop: Callable[[], Awaitable[None]] | None = None
+    """Called on shutdown, before NATS is drained (stop children here)."""
+
+
+WorkerFactory = Callable[[Bus], Awaitable[Worker]]
+
+
+async def serve(
+    name: str,
+    settings: CamrecSettings,
+    make_worker: WorkerFactory,
+    stop_event: asyncio.Event | None = None,
+) -> None:
+    """Serve ``name`` until ``stop_event`` is set (by default: on SIGTERM or SIGINT)."""
+    stop = stop_event or _signal_event()
+    bus = await connect(settings, name)
+    worker = await make_worker(bus)
+    service = await add_service(
+        bus.nc,
+        name=name,
+        version=__version__,
+        description=SERVICES.get(name, name),
+        queue_group=QUEUE_GROUP,
+    )
+    await add_endpoints(service, worker.bindings)
+    instance = service.id
+    await bus.events.publish(
+        SERVICE_EVENTS,
+        name,
+        ServiceEvent(event="started", service=name, instance=instance, version=__version__),
+    )
+    log.info("%s %s started (instance %s)", name, __version__, instance)
+    await stop.wait()
+    log.info("%s stopping (instance %s)", name, instance)
+    await service.stop()
+    if worker.stop is not None:
+        await worker.stop()
+    if bus.connected:
+        await bus.events.publish(
+            SERVICE_EVENTS,
+            name,
+            ServiceEvent(event="stopped", service=name, instance=instance, version=__version__),
+        )
+    await bus.close()
+    log.info("%s stopped (instance %s)", name, instance)
+
+
+def _signal_event() -> asyncio.Event:
+    event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, event.set)
+    return event
+
+
+def run(name: str, settings: CamrecSettings, make_worker: WorkerFactory) -> None:
+    """Entry point body for ``python -m camrec_<service>``."""
+    setup_logging(settings.log_level)
+    try:
+        asyncio.run(serve(name, settings, make_worker))
+    except ConnectionError as error:
+        log.error("%s", error)
+        raise SystemExit(1) from None

@@ -1,0 +1,1 @@
+"""Local stack and test harness: runs camrec and its real dependencies as processes."""
