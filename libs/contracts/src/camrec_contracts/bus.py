@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import nats
 from nats.aio.client import Client
@@ -44,26 +43,30 @@ class Bus:
 
 
 async def connect(settings: CamrecSettings, name: str) -> Bus:
-    """Connect with unlimited reconnects; retry the first connection for
-    ``settings.nats_connect_wait_s`` seconds, then raise ConnectionError."""
+    """Connect with unlimited reconnects. The first connection is retried for
+    ``settings.nats_connect_wait_s`` seconds, then ConnectionError is raised."""
     servers = settings.nats_servers
     shown = ", ".join(redact_url(s) for s in servers)
+    state = {"connected": False, "warned": False}
 
     async def on_disconnected() -> None:
-        log.warning("%s: disconnected from NATS", name)
+        if state["connected"]:
+            log.warning("%s: disconnected from NATS", name)
 
     async def on_reconnected() -> None:
         log.info("%s: reconnected to NATS", name)
 
     async def on_error(error: Exception) -> None:
-        log.debug("%s: NATS error: %s", name, error)
+        if not state["connected"] and not state["warned"]:
+            state["warned"] = True
+            log.warning("%s: NATS at %s not reachable yet (%s); retrying", name, shown, error)
+        else:
+            log.debug("%s: NATS error: %s", name, error)
 
-    deadline = time.monotonic() + settings.nats_connect_wait_s
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            nc = await nats.connect(
+    try:
+        # nats-py keeps retrying the first connection itself while reconnects are unlimited.
+        nc = await asyncio.wait_for(
+            nats.connect(
                 servers=servers,
                 name=name,
                 connect_timeout=CONNECT_TIMEOUT_S,
@@ -73,16 +76,14 @@ async def connect(settings: CamrecSettings, name: str) -> Bus:
                 disconnected_cb=on_disconnected,
                 reconnected_cb=on_reconnected,
                 error_cb=on_error,
-            )
-            break
-        except Exception as error:
-            if time.monotonic() >= deadline:
-                raise ConnectionError(
-                    f"{name}: cannot reach NATS at {shown} after {attempt} attempts: {error}"
-                ) from None
-            if attempt == 1:
-                log.warning("%s: NATS at %s not reachable yet, retrying", name, shown)
-            await asyncio.sleep(RECONNECT_WAIT_S)
+            ),
+            settings.nats_connect_wait_s,
+        )
+    except TimeoutError:
+        raise ConnectionError(
+            f"{name}: cannot reach NATS at {shown} within {settings.nats_connect_wait_s:g} s"
+        ) from None
+    state["connected"] = True
     log.info("%s: connected to NATS at %s", name, shown)
     bus = Bus(nc)
     await ensure_jetstream(bus.js)

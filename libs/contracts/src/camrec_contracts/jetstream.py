@@ -35,6 +35,4 @@ async def ensure_jetstream(js: JetStreamContext) -> None:
         )
     )
     for bucket, description in KV_BUCKETS.items():
-        await js.create_key_value(
-            KeyValueConfig(bucket=bucket, description=description, history=1)
-        )
+        await js.create_key_value(KeyValueConfig(bucket=bucket, description=description, history=1))

@@ -143,7 +143,8 @@ async def call(
         ) from None
     except (NatsTimeoutError, TimeoutError):
         raise RemoteError(
-            ErrorCode.TIMEOUT, f"{endpoint.service} did not answer {endpoint.subject} in {timeout} s"
+            ErrorCode.TIMEOUT,
+            f"{endpoint.service} did not answer {endpoint.subject} in {timeout} s",
         ) from None
     headers = msg.headers or {}
     if ERROR_HEADER in headers:

@@ -36,7 +36,9 @@ class CamrecSettings(BaseSettings):
         for server in value.split(","):
             scheme = server.strip().split("://", 1)[0] if "://" in server else ""
             if scheme not in {"nats", "tls", "ws", "wss"}:
-                raise ValueError(f"{server.strip()!r} is not a nats://, tls://, ws:// or wss:// URL")
+                raise ValueError(
+                    f"{server.strip()!r} is not a nats://, tls://, ws:// or wss:// URL"
+                )
         return value
 
     @field_validator("log_level", mode="before")

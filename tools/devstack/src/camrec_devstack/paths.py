@@ -11,7 +11,7 @@ TOOLS_BIN = Path(os.environ.get("CAMREC_TOOLS_BIN", REPO / ".tools" / "bin"))
 
 
 def binary(name: str) -> str:
-    """Path of a tool: the project-local bin dir first (bootstrap puts Go tools there), then PATH."""
+    """Path of a tool: the project-local bin dir first (Go tools from bootstrap), then PATH."""
     local = TOOLS_BIN / name
     if local.is_file() and os.access(local, os.X_OK):
         return str(local)

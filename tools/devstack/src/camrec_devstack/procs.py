@@ -67,7 +67,7 @@ class ManagedProcess:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - needed for PDEATHSIG
+            preexec_fn=_die_with_parent,  # PDEATHSIG + own process group
         )
         self._reader = Thread(target=self._read, name=f"{self.name}-output", daemon=True)
         self._reader.start()

@@ -1,0 +1,1 @@
+"""camrec api: the HTTP gateway (HTTP <-> NATS, files)."""

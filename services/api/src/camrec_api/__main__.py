@@ -1,0 +1,49 @@
+"""``python -m camrec_api``: connect to NATS, then serve HTTP until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import uvicorn
+
+from camrec_contracts.bus import connect
+from camrec_contracts.logs import setup_logging
+from camrec_contracts.settings import load_settings
+
+from .app import create_app
+from .settings import ApiSettings
+
+log = logging.getLogger(__name__)
+
+NAME = "camrec-api"
+
+
+async def serve(settings: ApiSettings) -> None:
+    bus = await connect(settings, NAME)
+    config = uvicorn.Config(
+        create_app(settings, bus),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+    )
+    try:
+        await uvicorn.Server(config).serve()  # returns on SIGTERM/SIGINT
+    finally:
+        await bus.close()
+        log.info("%s stopped", NAME)
+
+
+def main() -> None:
+    settings = load_settings(ApiSettings)
+    setup_logging(settings.log_level)
+    try:
+        asyncio.run(serve(settings))
+    except ConnectionError as error:
+        log.error("%s", error)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""``create_app(settings, bus)``: the FastAPI gateway, wired to whatever bus it is given."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from camrec_contracts import __version__
+from camrec_contracts.bus import Bus
+
+from . import config, health
+from .settings import ApiSettings
+
+
+def create_app(settings: ApiSettings, bus: Bus) -> FastAPI:
+    app = FastAPI(
+        title="camrec api",
+        version=__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.bus = bus
+    app.include_router(health.router)
+    app.include_router(config.router)
+    return app

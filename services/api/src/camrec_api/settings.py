@@ -1,0 +1,34 @@
+"""Api settings (``CAMREC_*``)."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from camrec_contracts.settings import CamrecSettings
+
+
+class ApiSettings(CamrecSettings):
+    api_host: str = Field(default="127.0.0.1", description="Api HTTP bind address.")
+    api_port: int = Field(default=8001, ge=1, le=65535, description="Api HTTP port.")
+    demo_rtsp_url: str = Field(
+        default="rtsp://127.0.0.1:8564/demo",
+        description="The bundled demo camera's RTSP URL (pre-filled in the page).",
+    )
+    demo_mjpeg_url: str = Field(
+        default="http://127.0.0.1:1985/api/stream.mjpeg?src=demo",
+        description="The bundled demo camera's MJPEG-over-HTTP URL.",
+    )
+
+    @field_validator("demo_rtsp_url")
+    @classmethod
+    def _rtsp(cls, value: str) -> str:
+        if not value.startswith(("rtsp://", "rtsps://")):
+            raise ValueError("must be an rtsp:// or rtsps:// URL")
+        return value
+
+    @field_validator("demo_mjpeg_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value

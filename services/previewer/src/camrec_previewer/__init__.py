@@ -1,0 +1,1 @@
+"""camrec previewer service."""

@@ -1,0 +1,1 @@
+"""camrec proxy service."""

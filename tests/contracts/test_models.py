@@ -1,0 +1,74 @@
+"""Every message model round-trips JSON and rejects unknown fields; names are unique."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from camrec_contracts import catalog
+from camrec_contracts.errors import ErrorReply
+from camrec_contracts.events import SERVICE_EVENTS, TOPICS, EventTopic, ServiceEvent, parse_event
+from camrec_contracts.rpc import Endpoint
+
+SAMPLES: dict[type[BaseModel], dict[str, Any]] = {
+    ErrorReply: {"code": "not_found", "message": "no session abc"},
+    ServiceEvent: {
+        "event": "started",
+        "service": "camrec-proxy",
+        "instance": "x1",
+        "version": "0.1.0",
+        "at": "2026-11-24T10:00:00Z",
+    },
+}
+
+
+def test_every_model_has_a_sample() -> None:
+    missing = [m.__name__ for m in catalog.all_models() if m not in SAMPLES]
+    assert not missing, f"add a sample for {missing} to SAMPLES"
+
+
+@pytest.mark.parametrize("model", catalog.all_models(), ids=lambda m: m.__name__)
+def test_round_trip(model: type[BaseModel]) -> None:
+    original = model.model_validate(SAMPLES[model])
+    again = model.model_validate_json(original.model_dump_json())
+    assert again == original
+
+
+@pytest.mark.parametrize("model", catalog.all_models(), ids=lambda m: m.__name__)
+def test_unknown_field_rejected(model: type[BaseModel]) -> None:
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        model.model_validate({**SAMPLES[model], "surprise": 1})
+
+
+def test_catalog_names_are_unique() -> None:
+    assert catalog.check_catalog() == []
+
+
+def _ep(subject: str, name: str) -> Endpoint[Any, Any]:
+    return Endpoint("svc", name, subject, ErrorReply, ErrorReply, "x")
+
+
+def test_duplicate_check_finds_each_kind_of_clash() -> None:
+    topic = EventTopic("camrec.events.a", ServiceEvent, "x")
+    dups = catalog.duplicate_names(
+        [_ep("camrec.a.x", "x"), _ep("camrec.a.x", "y"), _ep("camrec.b", "x")],
+        [topic, EventTopic("camrec.b", ServiceEvent, "x")],
+        ["bucket", "bucket"],
+        ["S"],
+    )
+    assert set(dups) == {"camrec.a.x", "camrec.b", "svc/x", "bucket"}
+
+
+def test_event_subjects_and_parsing() -> None:
+    event = ServiceEvent.model_validate(SAMPLES[ServiceEvent])
+    subject = SERVICE_EVENTS.subject("camrec-proxy")
+    assert subject == "camrec.events.services.camrec-proxy"
+    assert parse_event(subject, event.model_dump_json().encode()) == event
+    with pytest.raises(ValueError):
+        parse_event("camrec.events.nope.x", b"{}")
+    for bad in ["", "a.b", "a b", "*", ">"]:
+        with pytest.raises(ValueError):
+            SERVICE_EVENTS.subject(bad)
+    assert all(t.prefix.startswith("camrec.events.") for t in TOPICS)

@@ -1,0 +1,61 @@
+"""Camera credentials never survive redaction."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from camrec_contracts.logs import RedactingFormatter
+from camrec_contracts.redact import redact_text, redact_url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("rtsp://admin:s3cret@10.0.0.5:554/live", "rtsp://***@10.0.0.5:554/live"),
+        ("rtsps://user@cam/x", "rtsps://***@cam/x"),
+        ("rtsp://a:b@c@host/x", "rtsp://***@host/x"),
+        (
+            "http://cam/video.cgi?user=admin&password=s3cret&res=hd",
+            "http://cam/video.cgi?user=***&password=***&res=hd",
+        ),
+        ("rtsp://cam.local/stream1", "rtsp://cam.local/stream1"),
+        ("http://cam/x?pwd=s3cret", "http://cam/x?pwd=***"),
+    ],
+)
+def test_redact_url(url: str, expected: str) -> None:
+    assert redact_url(url) == expected
+
+
+def test_redact_url_never_raises_on_garbage() -> None:
+    assert "s3cret" not in redact_url("http://[bad:s3cret@host")
+
+
+def test_redact_text_in_ffmpeg_stderr() -> None:
+    line = "[rtsp @ 0x55] method DESCRIBE failed: 401 rtsp://admin:s3cret@cam/live?token=abc"
+    out = redact_text(line)
+    assert "s3cret" not in out and "abc" not in out
+    assert "rtsp://***@cam/live?token=***" in out
+
+
+def test_log_lines_are_redacted() -> None:
+    formatter = RedactingFormatter("%(message)s")
+    try:
+        raise ValueError("cannot open rtsp://u:topsecret@cam/1")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "t",
+            logging.INFO,
+            __file__,
+            1,
+            "opening %s",
+            ("rtsp://u:topsecret@cam/1",),
+            sys.exc_info(),
+        )
+    text = formatter.format(record)
+    assert "topsecret" not in text
+    assert text.startswith("opening rtsp://***@cam/1\n")
+    assert text.endswith("ValueError: cannot open rtsp://***@cam/1")

@@ -1,0 +1,123 @@
+"""The typed request/reply layer over a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+from nats.micro import add_service
+from pydantic import BaseModel, ConfigDict
+
+from camrec_contracts.bus import Bus
+from camrec_contracts.errors import ErrorCode, RemoteError, ServiceError
+from camrec_contracts.rpc import Endpoint, add_endpoints, bind, call
+
+
+class Ask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    delay_s: float = 0.0
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+
+
+def endpoint(timeout_s: float = 2.0) -> Endpoint[Ask, Answer]:
+    tag = uuid.uuid4().hex[:8]
+    return Endpoint(
+        service="camrec-test",
+        name=f"echo-{tag}",
+        subject=f"camrec.test.{tag}.echo",
+        request=Ask,
+        reply=Answer,
+        summary="test endpoint",
+        timeout_s=timeout_s,
+    )
+
+
+async def handler(req: Ask) -> Answer:
+    if req.delay_s:
+        await asyncio.sleep(req.delay_s)
+    if req.text == "raise":
+        raise RuntimeError("boom rtsp://admin:hunter2@cam.local/live")
+    if req.text == "refuse":
+        raise ServiceError(ErrorCode.LIMIT_REACHED, "3 sessions already open (max 3)")
+    return Answer(text=req.text.upper())
+
+
+async def serve(bus: Bus, ep: Endpoint[Ask, Answer]) -> None:
+    svc = await add_service(bus.nc, name="camrec-test", version="0.0.1")
+    await add_endpoints(svc, [bind(ep, handler)])
+
+
+async def test_reply_is_validated_model(bus: Bus) -> None:
+    ep = endpoint()
+    await serve(bus, ep)
+    assert await call(bus.nc, ep, Ask(text="hi")) == Answer(text="HI")
+
+
+async def test_handler_exception_becomes_error_reply_within_request_time(bus: Bus) -> None:
+    ep = endpoint(timeout_s=2.0)
+    await serve(bus, ep)
+    started = time.monotonic()
+    with pytest.raises(RemoteError) as caught:
+        await call(bus.nc, ep, Ask(text="raise"))
+    assert time.monotonic() - started < 1.0  # an answer, not a time-out
+    assert caught.value.code is ErrorCode.INTERNAL
+    assert "RuntimeError: boom" in caught.value.message
+    assert "hunter2" not in caught.value.message
+
+
+async def test_service_error_keeps_code_and_message(bus: Bus) -> None:
+    ep = endpoint()
+    await serve(bus, ep)
+    with pytest.raises(RemoteError) as caught:
+        await call(bus.nc, ep, Ask(text="refuse"))
+    assert caught.value.code is ErrorCode.LIMIT_REACHED
+    assert caught.value.message == "3 sessions already open (max 3)"
+
+
+async def test_error_reply_carries_micro_headers(bus: Bus) -> None:
+    ep = endpoint()
+    await serve(bus, ep)
+    msg = await bus.nc.request(ep.subject, b'{"text": "refuse"}', timeout=2)
+    assert msg.headers is not None
+    assert msg.headers["Nats-Service-Error-Code"] == "400"
+    assert msg.headers["Nats-Service-Error"] == "3 sessions already open (max 3)"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"not json", b'{"text": 5}', b'{"text": "x", "extra": 1}', b"[]", b""],
+)
+async def test_invalid_request_gets_invalid_request_reply(bus: Bus, payload: bytes) -> None:
+    ep = endpoint()
+    await serve(bus, ep)
+    msg = await bus.nc.request(ep.subject, payload, timeout=2)
+    assert msg.headers is not None and msg.headers["Nats-Service-Error-Code"] == "422"
+    assert b"invalid request" in msg.data
+
+
+async def test_slow_handler_answers_timeout_before_caller_gives_up(bus: Bus) -> None:
+    ep = endpoint(timeout_s=1.0)
+    await serve(bus, ep)
+    with pytest.raises(RemoteError) as caught:
+        await call(bus.nc, ep, Ask(text="slow", delay_s=5))
+    assert caught.value.code is ErrorCode.TIMEOUT
+    assert "did not finish within 0.9 s" in caught.value.message
+
+
+async def test_nobody_listening_is_unavailable(bus: Bus) -> None:
+    with pytest.raises(RemoteError) as caught:
+        await call(bus.nc, endpoint(), Ask(text="hi"))
+    assert caught.value.code is ErrorCode.UNAVAILABLE
+    assert "no camrec-test is running" in caught.value.message
+
+
+async def test_wrong_request_type_is_refused_locally(bus: Bus) -> None:
+    with pytest.raises(TypeError):
+        await call(bus.nc, endpoint(), Answer(text="x"))  # type: ignore[arg-type]
