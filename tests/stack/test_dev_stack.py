@@ -1,0 +1,151 @@
+"""./scripts/dev: the whole local stack as processes, reached through nginx, stopped by Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from camrec_contracts.services import SERVICES
+from camrec_devstack.paths import REPO, binary
+from camrec_devstack.procs import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dev_stack")]
+
+MARKER = "CAMREC_TEST_STACK_ID"
+
+
+@dataclass
+class DevStack:
+    proc: subprocess.Popen[bytes]
+    marker: str
+    url: str
+    nats_url: str
+    log: Path
+
+
+def processes_with_marker(marker: str) -> list[tuple[int, str]]:
+    """Every process whose environment carries the marker (children inherit it)."""
+    found = []
+    needle = f"{MARKER}={marker}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                found.append((int(entry.name), cmd))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    tmp = tmp_path_factory.mktemp("devstack")
+    ports = {
+        name: free_port()
+        for name in [
+            "HTTP_PORT",
+            "API_PORT",
+            "PREVIEWER_PORT",
+            "NATS_PORT",
+            "NATS_MONITOR_PORT",
+            "GO2RTC_API_PORT",
+            "GO2RTC_RTSP_PORT",
+        ]
+    }
+    marker = uuid.uuid4().hex
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAMREC_")}
+    env.update({f"CAMREC_{k}": str(v) for k, v in ports.items()})
+    env.update(
+        {
+            "CAMREC_STATE_DIR": str(tmp / "state"),
+            "CAMREC_RECORDINGS_DIR": str(tmp / "recordings"),
+            MARKER: marker,
+        }
+    )
+    log = tmp / "dev.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(REPO / "scripts" / "dev")],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group, as a terminal's foreground job
+        )
+    stack = DevStack(
+        proc,
+        marker,
+        f"http://127.0.0.1:{ports['HTTP_PORT']}",
+        f"nats://127.0.0.1:{ports['NATS_PORT']}",
+        log,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while b"camrec is up" not in log.read_bytes():
+            assert proc.poll() is None, f"scripts/dev exited:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"stack not up:\n{log.read_text()}"
+            time.sleep(0.2)
+        yield stack
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def test_health_answers_200_listing_the_services(dev_stack: DevStack) -> None:
+    response = httpx.get(f"{dev_stack.url}/health", timeout=5)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["nats"] == "ok"
+    for name in SERVICES:
+        assert body["services"][name]["status"] == "up"
+        assert body["services"][name]["instances"] == 1
+
+
+def test_api_config_through_nginx(dev_stack: DevStack) -> None:
+    body = httpx.get(f"{dev_stack.url}/api/config", timeout=5).json()
+    assert body["recording_durations_s"] == [60, 300, 3600, 5400, 7200, None]
+    assert body["demo_camera"]["rtsp_url"].startswith("rtsp://")
+
+
+def test_nats_cli_micro_ls_lists_the_three_services(dev_stack: DevStack) -> None:
+    nats = [binary("nats"), "--server", dev_stack.nats_url]
+    table = subprocess.run([*nats, "micro", "ls"], capture_output=True, text=True, timeout=20)
+    assert table.returncode == 0, table.stderr
+    for name in SERVICES:
+        assert name in table.stdout
+    as_json = subprocess.run(
+        [*nats, "micro", "ls", "--json"], capture_output=True, text=True, timeout=20
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    names = sorted(item["name"] for item in json.loads(as_json.stdout))
+    assert names == sorted(SERVICES)
+
+
+def test_ctrl_c_stops_everything(dev_stack: DevStack) -> None:
+    """Runs last in this module: Ctrl-C (SIGINT to the group) leaves no process behind."""
+    running = processes_with_marker(dev_stack.marker)
+    names = " ".join(cmd for _, cmd in running)
+    for part in [
+        "nats-server",
+        "go2rtc",
+        "nginx",
+        *(f"camrec_{s}" for s in ("api", "proxy", "recorder", "previewer")),
+    ]:
+        assert part in names, f"{part} not running before Ctrl-C: {running}"
+    os.killpg(dev_stack.proc.pid, signal.SIGINT)
+    dev_stack.proc.wait(timeout=60)
+    assert dev_stack.proc.returncode == 0, dev_stack.log.read_text()
+    assert processes_with_marker(dev_stack.marker) == []
+    assert b"local stack stopped" in dev_stack.log.read_bytes()

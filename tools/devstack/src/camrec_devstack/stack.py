@@ -1,0 +1,162 @@
+"""The local stack: real nats-server, go2rtc and nginx plus the four services, as processes.
+
+Started in dependency order, watched (a process that dies is restarted, like compose's
+``restart: unless-stopped``) and stopped in reverse order, so nothing outlives it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from .go2rtc import Go2RTCConfig, start_go2rtc
+from .natsd import NatsServerConfig, start_nats_server
+from .nginx import start_nginx
+from .procs import ManagedProcess, ProcessFailed
+from .settings import StackSettings
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("proxy", "recorder", "previewer", "api")
+RESTART_BACKOFF_S = 1.0
+
+
+@dataclass
+class Member:
+    """One process of the stack and how to start it again."""
+
+    name: str
+    start: Callable[[], ManagedProcess]
+    proc: ManagedProcess | None = None
+    restarts: int = 0
+    next_start: float = 0.0
+
+
+class LocalStack:
+    def __init__(self, settings: StackSettings) -> None:
+        self.s = settings
+        self.logs = settings.state_dir / "logs"
+        self.members: list[Member] = []
+
+    # -- what each member is ---------------------------------------------------------------
+    def service_env(self) -> dict[str, str]:
+        s = self.s
+        env = dict(os.environ)
+        env.update(
+            {
+                "CAMREC_NATS_URL": s.local_nats_url,
+                "CAMREC_LOG_LEVEL": s.log_level,
+                "CAMREC_API_PORT": str(s.api_port),
+                "CAMREC_PREVIEWER_PORT": str(s.previewer_port),
+                "CAMREC_RECORDINGS_DIR": str(s.recordings_dir),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def _service(self, name: str) -> Callable[[], ManagedProcess]:
+        def start() -> ManagedProcess:
+            argv = [sys.executable, "-m", f"camrec_{name}"]
+            proc = ManagedProcess(
+                name, argv, env=self.service_env(), log_file=self.logs / f"{name}.log"
+            ).start()
+            if name == "api":
+                proc.wait_port(self.s.api_port, timeout_s=40)
+            elif name == "previewer":
+                proc.wait_port(self.s.previewer_port, timeout_s=40)
+            return proc
+
+        return start
+
+    def _nats(self) -> ManagedProcess:
+        cfg = NatsServerConfig(
+            port=self.s.nats_port,
+            monitor_port=self.s.nats_monitor_port,
+            store_dir=self.s.state_dir / "nats",
+        )
+        return start_nats_server(cfg, log_file=self.logs / "nats-server.log")
+
+    def _go2rtc(self) -> ManagedProcess:
+        cfg = Go2RTCConfig(api_port=self.s.go2rtc_api_port, rtsp_port=self.s.go2rtc_rtsp_port)
+        return start_go2rtc(cfg, self.s.state_dir / "go2rtc", log_file=self.logs / "go2rtc.log")
+
+    def _nginx(self) -> ManagedProcess:
+        values = {
+            "LISTEN": f"127.0.0.1:{self.s.http_port}",
+            "API_UPSTREAM": f"127.0.0.1:{self.s.api_port}",
+            "PREVIEWER_UPSTREAM": f"127.0.0.1:{self.s.previewer_port}",
+            "WEB_ROOT": str(self.s.web_root),
+        }
+        return start_nginx(
+            values, self.s.state_dir / "nginx", self.s.http_port, log_file=self.logs / "nginx.log"
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.s.state_dir.mkdir(parents=True, exist_ok=True)
+        self.s.recordings_dir.mkdir(parents=True, exist_ok=True)
+        plan: list[tuple[str, Callable[[], ManagedProcess]]] = [
+            ("nats-server", self._nats),
+            ("go2rtc", self._go2rtc),
+            *[(name, self._service(name)) for name in SERVICES],
+            ("nginx", self._nginx),
+        ]
+        try:
+            for name, start in plan:
+                member = Member(name, start)
+                self.members.append(member)
+                member.proc = start()
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.s.http_port}"
+
+    def wait_healthy(self, timeout_s: float = 30.0) -> httpx.Response:
+        """Poll ``/health`` through nginx until it answers 200 (or return the last answer)."""
+        deadline = time.monotonic() + timeout_s
+        last: httpx.Response | None = None
+        while time.monotonic() < deadline:
+            try:
+                last = httpx.get(f"{self.url}/health", timeout=3)
+                if last.status_code == 200:
+                    return last
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        if last is None:
+            raise ProcessFailed(f"{self.url}/health never answered")
+        return last
+
+    def watch_once(self) -> None:
+        """Restart any member that died (with a back-off), logging why."""
+        now = time.monotonic()
+        for m in self.members:
+            if m.proc is None or m.proc.running() or now < m.next_start:
+                continue
+            code = m.proc.proc.returncode if m.proc.proc else None
+            log.error(
+                "%s exited (code %s); restarting. Last output:\n%s", m.name, code, m.proc.tail(15)
+            )
+            m.restarts += 1
+            m.next_start = now + RESTART_BACKOFF_S * min(m.restarts, 10)
+            try:
+                m.proc = m.start()
+            except ProcessFailed as error:
+                log.error("%s", error)
+
+    def stop(self) -> None:
+        """Stop in reverse start order: services finish their work before NATS goes."""
+        for m in reversed(self.members):
+            if m.proc is not None:
+                code = m.proc.stop(grace_s=15.0)
+                log.info("stopped %s (exit code %s)", m.name, code)
+        self.members.clear()
