@@ -31,21 +31,33 @@ class DevStack:
     url: str
     nats_url: str
     log: Path
+    state_dir: Path
 
 
-def processes_with_marker(marker: str) -> list[tuple[int, str]]:
-    """Every process whose environment carries the marker (children inherit it)."""
+def _pgid(pid: str) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[2])
+
+
+def stack_processes(stack: DevStack, pgids: set[int] = frozenset()) -> list[tuple[int, int, str]]:
+    """(pid, pgid, command) of every process of the stack: those whose environment has the
+    marker (children inherit it), whose command line names the stack's private state dir
+    (nginx scrubs its environment), or that sit in one of ``pgids``."""
     found = []
-    needle = f"{MARKER}={marker}".encode()
+    needle = f"{MARKER}={stack.marker}".encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if needle in (entry / "environ").read_bytes().split(b"\0"):
-                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                found.append((int(entry.name), cmd))
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            pgid = _pgid(entry.name)
+            env = (entry / "environ").read_bytes().split(b"\0")
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
+        if not cmd:  # a zombie: already dead, only waiting to be reaped
+            continue
+        if needle in env or str(stack.state_dir) in cmd or pgid in pgids:
+            found.append((int(entry.name), pgid, cmd))
     return found
 
 
@@ -89,6 +101,7 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         f"http://127.0.0.1:{ports['HTTP_PORT']}",
         f"nats://127.0.0.1:{ports['NATS_PORT']}",
         log,
+        tmp / "state",
     )
     try:
         deadline = time.monotonic() + 90
@@ -135,8 +148,8 @@ def test_nats_cli_micro_ls_lists_the_three_services(dev_stack: DevStack) -> None
 
 def test_ctrl_c_stops_everything(dev_stack: DevStack) -> None:
     """Runs last in this module: Ctrl-C (SIGINT to the group) leaves no process behind."""
-    running = processes_with_marker(dev_stack.marker)
-    names = " ".join(cmd for _, cmd in running)
+    running = stack_processes(dev_stack)
+    names = " ".join(cmd for _, _, cmd in running)
     for part in [
         "nats-server",
         "go2rtc",
@@ -147,5 +160,6 @@ def test_ctrl_c_stops_everything(dev_stack: DevStack) -> None:
     os.killpg(dev_stack.proc.pid, signal.SIGINT)
     dev_stack.proc.wait(timeout=60)
     assert dev_stack.proc.returncode == 0, dev_stack.log.read_text()
-    assert processes_with_marker(dev_stack.marker) == []
+    pgids = {pgid for _, pgid, _ in running}
+    assert stack_processes(dev_stack, pgids) == []
     assert b"local stack stopped" in dev_stack.log.read_bytes()

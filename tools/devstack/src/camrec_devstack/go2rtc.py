@@ -1,0 +1,62 @@
+"""A real go2rtc: the relay of the local stack and tests, and the host of camera simulators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from .paths import binary
+from .procs import ManagedProcess
+
+
+@dataclass(frozen=True)
+class Go2RTCConfig:
+    api_port: int
+    rtsp_port: int
+    streams: dict[str, str | list[str]] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    def rtsp_url(self, name: str) -> str:
+        return f"rtsp://{self.host}:{self.rtsp_port}/{name}"
+
+
+def render_go2rtc_config(cfg: Go2RTCConfig, ffmpeg_bin: str) -> dict[str, Any]:
+    """go2rtc's YAML: API and RTSP on the given ports; every other listener off, so two
+    instances never collide on go2rtc's defaults (1984, 8554, 8555, 8443)."""
+    return {
+        "api": {"listen": f"{cfg.host}:{cfg.api_port}", "origin": "*"},
+        "rtsp": {"listen": f"{cfg.host}:{cfg.rtsp_port}"},
+        "webrtc": {"listen": ""},
+        "srtp": {"listen": ""},
+        "rtmp": {"listen": ""},
+        "log": {"level": "info", "format": "text"},
+        "ffmpeg": {"bin": ffmpeg_bin},
+        "streams": dict(cfg.streams),
+    }
+
+
+def start_go2rtc(cfg: Go2RTCConfig, workdir: Path, log_file: Path | None = None) -> ManagedProcess:
+    """Write ``go2rtc.yaml`` into ``workdir``, start go2rtc, wait until its API answers."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "go2rtc.yaml"
+    config.write_text(yaml.safe_dump(render_go2rtc_config(cfg, binary("ffmpeg")), sort_keys=False))
+    proc = ManagedProcess(
+        "go2rtc", [binary("go2rtc"), "-config", str(config)], cwd=workdir, log_file=log_file
+    ).start()
+
+    def api_up() -> bool:
+        try:
+            return httpx.get(f"{cfg.api_url}/api/streams", timeout=0.5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    proc.wait_until(api_up, 20.0, "API answer")
+    return proc
