@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import time
@@ -144,6 +146,45 @@ def test_nats_cli_micro_ls_lists_the_three_services(dev_stack: DevStack) -> None
     assert as_json.returncode == 0, as_json.stderr
     names = sorted(item["name"] for item in json.loads(as_json.stdout))
     assert names == sorted(SERVICES)
+
+
+OPS_DOC = REPO / "docs" / "ops.md"
+
+
+def ops_recipes() -> list[tuple[str, str]]:
+    """(command, documented output) for every ``$ nats …`` line in docs/ops.md."""
+    recipes: list[tuple[str, str]] = []
+    command: str | None = None
+    output: list[str] = []
+    in_block = False
+    for line in OPS_DOC.read_text().splitlines():
+        if line.startswith("```"):
+            if in_block and command is not None:
+                recipes.append((command, "\n".join(output)))
+            in_block, command, output = not in_block, None, []
+        elif in_block and line.startswith("$ nats "):
+            if command is not None:
+                recipes.append((command, "\n".join(output)))
+            command, output = line[2:], []
+        elif in_block:
+            output.append(line)
+    return recipes
+
+
+def test_ops_doc_has_recipes() -> None:
+    commands = [c for c, _ in ops_recipes()]
+    assert "nats micro ls" in commands and len(commands) >= 5
+
+
+def test_every_nats_command_in_ops_doc_works(dev_stack: DevStack) -> None:
+    for command, documented in ops_recipes():
+        argv = shlex.split(command)
+        argv = [binary("nats"), "--server", dev_stack.nats_url, *argv[1:]]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, f"{command}: {result.stderr}"
+        real = result.stdout + result.stderr
+        for name in set(re.findall(r"camrec[\w.-]*[\w]|CAMREC_EVENTS", documented)):
+            assert name in real, f"{command}: {name!r} documented but not in:\n{real}"
 
 
 def test_ctrl_c_stops_everything(dev_stack: DevStack) -> None:

@@ -28,3 +28,4 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # nats-py logs every reconnect attempt at ERROR; ours say it once per state change.
     logging.getLogger("nats").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request is noise
