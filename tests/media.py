@@ -1,0 +1,59 @@
+"""Judge media with ffprobe (run as a subprocess with a time-out)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from typing import Any
+
+from camrec_devstack.paths import binary
+
+
+def _input_args(source: str) -> list[str]:
+    return ["-rtsp_transport", "tcp"] if source.startswith(("rtsp://", "rtsps://")) else []
+
+
+def ffprobe_json(source: str, args: Sequence[str], timeout_s: float = 30) -> dict[str, Any]:
+    argv = [binary("ffprobe"), "-v", "error", *_input_args(source), *args, "-of", "json", source]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s)
+    if result.returncode != 0:
+        raise AssertionError(f"ffprobe {source} failed: {result.stderr.strip()}")
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def probe_streams(source: str, extra_args: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Each stream: codec_type, codec_name, width, height, sample_rate, channels."""
+    entries = "stream=codec_type,codec_name,width,height,sample_rate,channels,r_frame_rate"
+    data = ffprobe_json(source, [*extra_args, "-show_entries", entries])
+    return list(data.get("streams", []))
+
+
+def probe_frame_times(
+    source: str, max_frames: int = 100, extra_args: Sequence[str] = ()
+) -> list[float]:
+    """best-effort timestamps (s) of the first ``max_frames`` video frames."""
+    data = ffprobe_json(
+        source,
+        [
+            *extra_args,
+            "-select_streams",
+            "v:0",
+            "-read_intervals",
+            f"%+#{max_frames}",
+            "-show_entries",
+            "frame=best_effort_timestamp_time",
+        ],
+        timeout_s=60,
+    )
+    return [
+        float(f["best_effort_timestamp_time"])
+        for f in data.get("frames", [])
+        if f.get("best_effort_timestamp_time") not in (None, "N/A")
+    ]
+
+
+def codecs(streams: list[dict[str, Any]]) -> dict[str, str]:
+    """{"video": codec, "audio": codec} for the streams present."""
+    return {s["codec_type"]: s["codec_name"] for s in streams}

@@ -1,0 +1,108 @@
+"""RTSP cameras: FFmpeg test sources published through a go2rtc of their own.
+
+Each camera is a go2rtc ``exec:`` source: go2rtc starts FFmpeg (publishing into the
+``{output}`` RTSP URL it hands over) when the first client connects and stops it when the
+last leaves. So an idle simulator costs no CPU, and each camera is encoded once however many
+clients read it, like a real camera. go2rtc is ours here: nothing a user types reaches it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..go2rtc import Go2RTCConfig, start_go2rtc
+from ..paths import binary
+from ..procs import ManagedProcess, free_port
+
+H264_AAC = "h264_aac"
+H264_ALAW = "h264_alaw"
+H264_NOAUDIO = "h264_noaudio"
+H265_AAC = "h265_aac"
+CAMERAS = (H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC)
+
+_VIDEO = {
+    "h264": [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-tune",
+        "zerolatency",
+        "-pix_fmt",
+        "yuv420p",
+    ],
+    "h265": [
+        "-c:v",
+        "libx265",
+        "-preset",
+        "ultrafast",
+        "-tune",
+        "zerolatency",
+        "-pix_fmt",
+        "yuv420p",
+        "-x265-params",
+        "log-level=error",
+    ],
+}
+_AUDIO = {
+    "aac": (48000, ["-c:a", "aac", "-b:a", "64k", "-ac", "1"]),
+    "alaw": (8000, ["-c:a", "pcm_alaw", "-ac", "1"]),
+}
+
+
+def camera_command(
+    ffmpeg: str, video: str, audio: str | None, size: str = "1280x720", fps: int = 25
+) -> list[str]:
+    """FFmpeg argv publishing a moving test picture (+ a tone) in real time to ``{output}``."""
+    argv = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin"]
+    argv += ["-re", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={fps}"]
+    if audio is not None:
+        rate, _ = _AUDIO[audio]
+        argv += ["-re", "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={rate}"]
+    gop = str(2 * fps)  # a keyframe every 2 s, like most cameras
+    argv += [*_VIDEO[video], "-g", gop, "-keyint_min", gop, "-sc_threshold", "0"]
+    if audio is not None:
+        argv += _AUDIO[audio][1]
+    return [*argv, "-rtsp_transport", "tcp", "-f", "rtsp", "{output}"]
+
+
+def camera_sources(ffmpeg: str, size: str = "1280x720", fps: int = 25) -> dict[str, str]:
+    """go2rtc stream sources for the four simulated RTSP cameras, keyed by camera name."""
+    specs: dict[str, tuple[str, str | None]] = {
+        H264_AAC: ("h264", "aac"),
+        H264_ALAW: ("h264", "alaw"),
+        H264_NOAUDIO: ("h264", None),
+        H265_AAC: ("h265", "aac"),
+    }
+    return {
+        name: "exec:" + " ".join(camera_command(ffmpeg, video, audio, size, fps))
+        for name, (video, audio) in specs.items()
+    }
+
+
+@dataclass
+class RtspCameras:
+    """A running go2rtc serving the simulated cameras."""
+
+    config: Go2RTCConfig
+    process: ManagedProcess
+
+    def url(self, name: str) -> str:
+        if name not in self.config.streams:
+            raise KeyError(f"no simulated camera {name!r}; have {sorted(self.config.streams)}")
+        return self.config.rtsp_url(name)
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def start_rtsp_cameras(
+    workdir: Path, log_file: Path | None = None, size: str = "1280x720", fps: int = 25
+) -> RtspCameras:
+    config = Go2RTCConfig(
+        api_port=free_port(),
+        rtsp_port=free_port(),
+        streams=dict(camera_sources(binary("ffmpeg"), size, fps)),
+    )
+    return RtspCameras(config, start_go2rtc(config, workdir, log_file=log_file))
