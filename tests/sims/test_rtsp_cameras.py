@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import subprocess
+import time
 from itertools import pairwise
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from camrec_devstack.cameras.rtsp import (
     start_rtsp_cameras,
 )
 from camrec_devstack.go2rtc import Go2RTCConfig, render_go2rtc_config
+from camrec_devstack.paths import binary
 from tests.media import codecs, probe_frame_times, probe_streams
 
 EXPECTED = {
@@ -66,20 +68,49 @@ def test_go2rtc_config_sets_ports_and_turns_other_listeners_off() -> None:
     assert doc["streams"] == {"cam": "exec:x"} and doc["ffmpeg"]["bin"] == "/usr/bin/ffmpeg"
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def _live_in_group(pgid: int) -> list[str]:
+    """Commands of live (non-zombie) processes in the group, read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                found.append((entry / "cmdline").read_text().replace("\0", " "))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
 
 
 def test_stop_leaves_no_process(tmp_path: Path) -> None:
+    """Stopping the cameras while a client reads ends go2rtc and the FFmpeg it started."""
     cameras = start_rtsp_cameras(tmp_path)
-    url = cameras.url(H264_NOAUDIO)
-    assert codecs(probe_streams(url)) == {"video": "h264"}  # FFmpeg was started by go2rtc
-    pgid = cameras.process.pid
-    cameras.stop()
-    assert not _group_alive(pgid)
+    reader = subprocess.Popen(
+        [
+            binary("ffmpeg"),
+            "-v",
+            "error",
+            "-rtsp_transport",
+            "tcp",
+            "-i",
+            cameras.url(H264_NOAUDIO),
+            "-f",
+            "null",
+            "-",
+        ],
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        pgid = cameras.process.pid
+        deadline = time.monotonic() + 15
+        while not any("ffmpeg" in cmd for cmd in _live_in_group(pgid)):
+            assert time.monotonic() < deadline, "go2rtc never started the camera's FFmpeg"
+            time.sleep(0.05)
+        cameras.stop()
+        assert _live_in_group(pgid) == []
+    finally:
+        reader.kill()
+        reader.wait()
     with pytest.raises(KeyError):
         cameras.url("nope")

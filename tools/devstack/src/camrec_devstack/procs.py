@@ -127,9 +127,27 @@ class ManagedProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         code = self.proc.wait()
+        deadline = time.monotonic() + 5
+        while live_group_members(self.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.02)  # SIGKILL is delivered; wait until the kernel has acted on it
         if self._reader is not None:
             self._reader.join(timeout=2)
         return code
+
+
+def live_group_members(pgid: int) -> list[int]:
+    """Pids in process group ``pgid`` that are not zombies (a zombie is dead, only unreaped)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
 
 
 def port_open(host: str, port: int) -> bool:
