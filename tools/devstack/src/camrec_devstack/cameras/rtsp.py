@@ -21,29 +21,10 @@ H264_NOAUDIO = "h264_noaudio"
 H265_AAC = "h265_aac"
 CAMERAS = (H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC)
 
+_LOW_LATENCY = ["-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
 _VIDEO = {
-    "h264": [
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-tune",
-        "zerolatency",
-        "-pix_fmt",
-        "yuv420p",
-    ],
-    "h265": [
-        "-c:v",
-        "libx265",
-        "-preset",
-        "ultrafast",
-        "-tune",
-        "zerolatency",
-        "-pix_fmt",
-        "yuv420p",
-        "-x265-params",
-        "log-level=error",
-    ],
+    "h264": ["-c:v", "libx264", *_LOW_LATENCY],
+    "h265": ["-c:v", "libx265", *_LOW_LATENCY, "-x265-params", "log-level=error"],
 }
 _AUDIO = {
     "aac": (48000, ["-c:a", "aac", "-b:a", "64k", "-ac", "1"]),
