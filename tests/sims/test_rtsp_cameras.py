@@ -66,6 +66,7 @@ def test_go2rtc_config_sets_ports_and_turns_other_listeners_off() -> None:
     for off in ("webrtc", "srtp", "rtmp"):
         assert doc[off]["listen"] == ""
     assert doc["streams"] == {"cam": "exec:x"} and doc["ffmpeg"]["bin"] == "/usr/bin/ffmpeg"
+    assert "streams" not in render_go2rtc_config(Go2RTCConfig(11, 12), "ffmpeg")
 
 
 def _live_in_group(pgid: int) -> list[str]:

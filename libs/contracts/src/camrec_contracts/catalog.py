@@ -16,9 +16,10 @@ from .errors import ErrorReply
 from .events import TOPICS, EventTopic
 from .jetstream import EVENTS_STREAM, KV_BUCKETS
 from .rpc import Endpoint
+from .sessions import SESSION_ENDPOINTS, SessionRecord
 
-ENDPOINTS: tuple[Endpoint[Any, Any], ...] = ()
-"""Every request/reply endpoint; each feature's module adds its own here."""
+ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (*SESSION_ENDPOINTS,)
+"""Every request/reply endpoint."""
 
 
 def all_models() -> list[type[BaseModel]]:
@@ -27,6 +28,7 @@ def all_models() -> list[type[BaseModel]]:
     for ep in ENDPOINTS:
         models += [ep.request, ep.reply]
     models += [topic.model for topic in TOPICS]
+    models.append(SessionRecord)
     unique: dict[str, type[BaseModel]] = {}
     for model in models:
         unique.setdefault(f"{model.__module__}.{model.__qualname__}", model)

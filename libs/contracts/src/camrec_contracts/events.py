@@ -72,7 +72,13 @@ SERVICE_EVENTS = EventTopic(
     summary="a service instance started or stopped (key: service name)",
 )
 
-TOPICS: tuple[EventTopic, ...] = (SERVICE_EVENTS,)
+TOPICS: list[EventTopic] = [SERVICE_EVENTS]
+"""Every event topic; feature modules register theirs with :func:`register_topic`."""
+
+
+def register_topic(topic: EventTopic) -> EventTopic:
+    TOPICS.append(topic)
+    return topic
 
 
 def topic_for(subject: str) -> EventTopic | None:

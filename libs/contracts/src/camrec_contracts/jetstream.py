@@ -11,6 +11,9 @@ SESSIONS_BUCKET = "camrec-sessions"
 RECORDINGS_BUCKET = "camrec-recordings"
 """KV: the recordings catalog, keyed by recording id."""
 
+ADMISSION_BUCKET = "camrec-admission"
+"""KV: one key per session slot (``slot-1`` … ``slot-N``), taken atomically with create."""
+
 EVENTS_STREAM = "CAMREC_EVENTS"
 """Stream holding every event published on ``camrec.events.>``."""
 
@@ -20,6 +23,7 @@ EVENTS_MAX_AGE_S = 7 * 24 * 3600
 KV_BUCKETS: dict[str, str] = {
     SESSIONS_BUCKET: "open sessions, keyed by session id",
     RECORDINGS_BUCKET: "recordings catalog, keyed by recording id",
+    ADMISSION_BUCKET: "session slots (slot-1..slot-N), each held by one session id",
 }
 
 

@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from camrec_contracts import __version__
 from camrec_contracts.bus import Bus
 
-from . import config, health
+from . import config, health, sessions
+from .errors import install_error_handlers
 from .settings import ApiSettings
 
 
@@ -23,4 +24,6 @@ def create_app(settings: ApiSettings, bus: Bus) -> FastAPI:
     app.state.bus = bus
     app.include_router(health.router)
     app.include_router(config.router)
+    app.include_router(sessions.router)
+    install_error_handlers(app)
     return app

@@ -2,8 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field, field_validator
+
 from camrec_contracts.settings import CamrecSettings
 
 
 class ProxySettings(CamrecSettings):
-    """The proxy owns sessions; its own settings arrive with the sessions feature."""
+    max_sessions: int = Field(default=3, ge=1, le=64, description="Sessions open at once.")
+    rtsp_relay: Literal["mediamtx", "go2rtc"] = Field(
+        default="mediamtx", description="Relay for rtsp:// and rtsps:// cameras."
+    )
+    mediamtx_api_url: str = Field(
+        default="http://127.0.0.1:9997", description="MediaMTX control API."
+    )
+    mediamtx_rtsp_url: str = Field(
+        default="rtsp://127.0.0.1:8554", description="MediaMTX RTSP, as the readers reach it."
+    )
+    go2rtc_api_url: str = Field(default="http://127.0.0.1:1984", description="go2rtc API.")
+    go2rtc_rtsp_url: str = Field(
+        default="rtsp://127.0.0.1:8555", description="go2rtc RTSP, as the readers reach it."
+    )
+    open_timeout_s: float = Field(
+        default=15.0, gt=0, le=15, description="An open answers within this, whatever the camera."
+    )
+    relay_api_timeout_s: float = Field(default=5.0, gt=0, description="Per relay API call.")
+
+    @field_validator("mediamtx_api_url", "go2rtc_api_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("mediamtx_rtsp_url", "go2rtc_rtsp_url")
+    @classmethod
+    def _rtsp(cls, value: str) -> str:
+        if not value.startswith("rtsp://"):
+            raise ValueError("must be an rtsp:// URL")
+        return value.rstrip("/")

@@ -30,8 +30,11 @@ class Go2RTCConfig:
 
 def render_go2rtc_config(cfg: Go2RTCConfig, ffmpeg_bin: str) -> dict[str, Any]:
     """go2rtc's YAML: API and RTSP on the given ports; every other listener off, so two
-    instances never collide on go2rtc's defaults (1984, 8554, 8555, 8443)."""
-    return {
+    instances never collide on go2rtc's defaults (1984, 8554, 8555, 8443).
+
+    go2rtc writes streams added over its API back into this file, and its YAML patcher
+    can't extend a flow-style ``streams: {}``: so no ``streams`` key when there are none."""
+    doc: dict[str, Any] = {
         "api": {"listen": f"{cfg.host}:{cfg.api_port}", "origin": "*"},
         "rtsp": {"listen": f"{cfg.host}:{cfg.rtsp_port}"},
         "webrtc": {"listen": ""},
@@ -39,8 +42,10 @@ def render_go2rtc_config(cfg: Go2RTCConfig, ffmpeg_bin: str) -> dict[str, Any]:
         "rtmp": {"listen": ""},
         "log": {"level": "info", "format": "text"},
         "ffmpeg": {"bin": ffmpeg_bin},
-        "streams": dict(cfg.streams),
     }
+    if cfg.streams:
+        doc["streams"] = dict(cfg.streams)
+    return doc
 
 
 def start_go2rtc(cfg: Go2RTCConfig, workdir: Path, log_file: Path | None = None) -> ManagedProcess:

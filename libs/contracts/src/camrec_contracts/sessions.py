@@ -1,0 +1,147 @@
+"""Sessions: one camera pulled once through a relay. Subjects, models, events, KV records.
+
+The proxy owns sessions. KV ``camrec-sessions`` holds a :class:`SessionRecord` per session
+(key: the session id); it is the only place the camera URL with credentials is kept.
+Everything else (replies, events, logs) carries the redacted URL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .events import EVENTS_PREFIX, Event, EventTopic, register_topic
+from .rpc import Endpoint
+from .services import PROXY
+
+SessionState = Literal["opening", "ready"]
+SessionId = str  # 12 lowercase hex characters
+
+SESSION_ID_PATTERN = r"^[0-9a-f]{12}$"
+OPEN_TIMEOUT_S = 15.0
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VideoInfo(_Model):
+    """The session's video as probed on the relay."""
+
+    codec: str
+    width: int
+    height: int
+    fps: float | None = Field(default=None, description="frame rate as the stream reports it")
+
+
+class AudioInfo(_Model):
+    codec: str
+    sample_rate: int | None = None
+    channels: int | None = None
+
+
+class Session(_Model):
+    """A session as everyone but the proxy sees it: no credentials anywhere."""
+
+    id: str = Field(pattern=SESSION_ID_PATTERN)
+    name: str
+    url: str = Field(description="the camera URL, credentials replaced by ***")
+    source_kind: Literal["rtsp", "mjpeg"]
+    relay: Literal["mediamtx", "go2rtc"]
+    relay_url: str = Field(description="RTSP URL of the relayed stream: read this, not the camera")
+    state: SessionState
+    video: VideoInfo
+    audio: AudioInfo | None
+    created_at: datetime
+
+
+class SessionRecord(_Model):
+    """KV ``camrec-sessions`` value: the session plus what only the proxy may read."""
+
+    session: Session
+    source_url: str = Field(description="the camera URL as given, credentials included")
+    relay_path: str
+    slot: str = Field(description="the admission slot this session holds")
+
+
+class OpenSessionRequest(_Model):
+    url: str = Field(max_length=16384)
+    name: str | None = Field(default=None, max_length=80)
+
+
+class SessionRef(_Model):
+    id: str = Field(pattern=SESSION_ID_PATTERN)
+
+
+class ListSessionsRequest(_Model):
+    pass
+
+
+class SessionList(_Model):
+    sessions: list[Session]
+
+
+class SessionClosed(_Model):
+    id: str
+    closed: bool = Field(description="false when the session was not open (close is idempotent)")
+
+
+SessionEventKind = Literal["opened", "ready", "closing", "closed", "failed"]
+
+
+class SessionEvent(Event):
+    """A session changed state."""
+
+    event: SessionEventKind
+    session_id: str
+    name: str | None = None
+    url: str = Field(description="redacted camera URL")
+    reason: str | None = None
+
+
+SESSION_EVENTS = register_topic(
+    EventTopic(
+        prefix=f"{EVENTS_PREFIX}.sessions",
+        model=SessionEvent,
+        summary="opened, ready, closing (dependents stop now), closed, failed (key: session id)",
+    )
+)
+
+OPEN_SESSION = Endpoint(
+    service=PROXY,
+    name="sessions-open",
+    subject="camrec.sessions.open",
+    request=OpenSessionRequest,
+    reply=Session,
+    summary="validate the URL, admit under the limit, relay and probe the camera",
+    timeout_s=OPEN_TIMEOUT_S + 2,
+)
+CLOSE_SESSION = Endpoint(
+    service=PROXY,
+    name="sessions-close",
+    subject="camrec.sessions.close",
+    request=SessionRef,
+    reply=SessionClosed,
+    summary="stop dependents, remove the relay path, forget the session (idempotent)",
+    timeout_s=15.0,
+)
+GET_SESSION = Endpoint(
+    service=PROXY,
+    name="sessions-get",
+    subject="camrec.sessions.get",
+    request=SessionRef,
+    reply=Session,
+    summary="one session by id",
+)
+LIST_SESSIONS = Endpoint(
+    service=PROXY,
+    name="sessions-list",
+    subject="camrec.sessions.list",
+    request=ListSessionsRequest,
+    reply=SessionList,
+    summary="every open session, oldest first",
+)
+
+SESSION_ENDPOINTS = (OPEN_SESSION, CLOSE_SESSION, GET_SESSION, LIST_SESSIONS)

@@ -1,0 +1,48 @@
+"""The one place NATS error codes become HTTP statuses, and every error body's shape:
+``{"code": "...", "message": "..."}`` (the contracts' ErrorReply)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from camrec_contracts.errors import ErrorCode, ErrorReply, ServiceError
+
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_REQUEST: 422,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.LIMIT_REACHED: 400,
+    ErrorCode.UPSTREAM: 502,
+    ErrorCode.NO_SPACE: 507,
+    ErrorCode.TIMEOUT: 504,
+    ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.INTERNAL: 500,
+}
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorReply} for status in sorted(set(HTTP_STATUS.values()))
+}
+
+
+def error_response(code: ErrorCode, message: str) -> JSONResponse:
+    body = ErrorReply(code=code, message=message).model_dump(mode="json")
+    return JSONResponse(body, status_code=HTTP_STATUS[code])
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_service_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, ServiceError)
+        return error_response(error.code, error.message)
+
+    async def on_invalid(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        parts = []
+        for item in error.errors()[:3]:
+            where = ".".join(str(p) for p in item["loc"] if p != "body") or "body"
+            parts.append(f"{where}: {item['msg']}")
+        return error_response(ErrorCode.INVALID_REQUEST, "; ".join(parts) or "invalid request")
+
+    app.add_exception_handler(ServiceError, on_service_error)
+    app.add_exception_handler(RequestValidationError, on_invalid)

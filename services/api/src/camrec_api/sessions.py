@@ -1,0 +1,75 @@
+"""``/api/sessions``: HTTP in front of the proxy's session endpoints."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from camrec_contracts.bus import Bus
+from camrec_contracts.camera_url import InvalidCameraUrl, parse_camera_url
+from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.rpc import call
+from camrec_contracts.sessions import (
+    CLOSE_SESSION,
+    GET_SESSION,
+    LIST_SESSIONS,
+    OPEN_SESSION,
+    SESSION_ID_PATTERN,
+    ListSessionsRequest,
+    OpenSessionRequest,
+    Session,
+    SessionList,
+    SessionRef,
+)
+
+from .errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/api/sessions", tags=["sessions"], responses=ERROR_RESPONSES)
+
+
+class OpenSessionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=16384, description="rtsp://, rtsps://, http:// or https://")
+    name: str | None = Field(default=None, max_length=80)
+
+
+def _bus(request: Request) -> Bus:
+    bus: Bus = request.app.state.bus
+    return bus
+
+
+def _ref(session_id: str) -> SessionRef:
+    if not re.match(SESSION_ID_PATTERN, session_id):
+        raise ServiceError(ErrorCode.NOT_FOUND, f"no session {session_id[:40]!r}")
+    return SessionRef(id=session_id)
+
+
+@router.post("", status_code=201, response_model=Session)
+async def open_session(body: OpenSessionBody, request: Request) -> Session:
+    """Open a camera: 201 with the probed session; 422 bad URL; 400 limit; 502 camera."""
+    try:
+        parse_camera_url(body.url)  # refuse early, with the same words the proxy would use
+    except InvalidCameraUrl as error:
+        raise ServiceError(ErrorCode.INVALID_REQUEST, str(error)) from None
+    return await call(_bus(request).nc, OPEN_SESSION, OpenSessionRequest(**body.model_dump()))
+
+
+@router.get("", response_model=SessionList)
+async def list_sessions(request: Request) -> SessionList:
+    return await call(_bus(request).nc, LIST_SESSIONS, ListSessionsRequest())
+
+
+@router.get("/{session_id}", response_model=Session)
+async def get_session(session_id: str, request: Request) -> Session:
+    return await call(_bus(request).nc, GET_SESSION, _ref(session_id))
+
+
+@router.delete("/{session_id}", status_code=204, response_class=Response)
+async def close_session(session_id: str, request: Request) -> Response:
+    closed = await call(_bus(request).nc, CLOSE_SESSION, _ref(session_id))
+    if not closed.closed:
+        raise ServiceError(ErrorCode.NOT_FOUND, f"no session {session_id}")
+    return Response(status_code=204)

@@ -1,0 +1,86 @@
+"""ffprobe on the relay's RTSP URL: what the session really carries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.redact import redact_text
+from camrec_contracts.sessions import AudioInfo, VideoInfo
+
+ENTRIES = (
+    "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels"
+)
+
+
+def ffprobe_args(ffprobe: str, url: str, io_timeout_s: float) -> list[str]:
+    return [
+        ffprobe,
+        "-v",
+        "error",
+        "-rtsp_transport",
+        "tcp",
+        "-timeout",
+        str(int(io_timeout_s * 1_000_000)),
+        "-show_entries",
+        ENTRIES,
+        "-of",
+        "json",
+        url,
+    ]
+
+
+def _rate(text: str | None) -> float | None:
+    try:
+        num, den = (text or "").split("/")
+        value = int(num) / int(den)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return round(value, 3) if 0 < value <= 240 else None
+
+
+def parse_streams(data: dict[str, Any]) -> tuple[VideoInfo, AudioInfo | None]:
+    streams = data.get("streams") or []
+    video = next((s for s in streams if s.get("codec_type") == "video"), None)
+    if video is None or not video.get("width"):
+        raise ServiceError(ErrorCode.UPSTREAM, "not a video stream: the source has no video track")
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    return (
+        VideoInfo(
+            codec=str(video.get("codec_name")),
+            width=int(video["width"]),
+            height=int(video["height"]),
+            fps=_rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate")),
+        ),
+        None
+        if audio is None
+        else AudioInfo(
+            codec=str(audio.get("codec_name")),
+            sample_rate=int(audio["sample_rate"]) if audio.get("sample_rate") else None,
+            channels=int(audio["channels"]) if audio.get("channels") else None,
+        ),
+    )
+
+
+async def probe(ffprobe: str, url: str, timeout_s: float) -> tuple[VideoInfo, AudioInfo | None]:
+    """Probe once; ServiceError(UPSTREAM) with FFmpeg's last words if it fails."""
+    proc = await asyncio.create_subprocess_exec(
+        *ffprobe_args(ffprobe, url, min(timeout_s, 5.0)),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
+    except (TimeoutError, asyncio.CancelledError):
+        proc.kill()
+        await proc.wait()
+        raise
+    if proc.returncode != 0:
+        last = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+        raise ServiceError(
+            ErrorCode.UPSTREAM, f"the relay could not read the camera: {redact_text(last)}"
+        )
+    return parse_streams(json.loads(out or b"{}"))

@@ -1,0 +1,235 @@
+"""The proxy's session endpoints: open, close, get, list; and reconciliation at start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+from camrec_contracts.bus import Bus
+from camrec_contracts.camera_url import CameraUrl, InvalidCameraUrl, parse_camera_url
+from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.events import utcnow
+from camrec_contracts.redact import redact_url
+from camrec_contracts.rpc import Binding, bind
+from camrec_contracts.sessions import (
+    CLOSE_SESSION,
+    GET_SESSION,
+    LIST_SESSIONS,
+    OPEN_SESSION,
+    SESSION_EVENTS,
+    ListSessionsRequest,
+    OpenSessionRequest,
+    Session,
+    SessionClosed,
+    SessionEvent,
+    SessionList,
+    SessionRecord,
+    SessionRef,
+)
+
+from .admission import Admission
+from .preflight import preflight
+from .probe import probe
+from .relay_clients import RelayError
+from .relays import Relay, Relays, path_for
+from .store import SessionStore
+
+log = logging.getLogger(__name__)
+
+PROBE_RETRY_S = 0.5
+_NAME_UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def session_name(requested: str | None, cam: CameraUrl) -> str:
+    name = _NAME_UNSAFE.sub(" ", requested or "").strip()
+    return name or cam.host
+
+
+class SessionService:
+    def __init__(
+        self,
+        bus: Bus,
+        relays: Relays,
+        store: SessionStore,
+        admission: Admission,
+        http: httpx.AsyncClient,
+        *,
+        ffprobe: str = "ffprobe",
+        open_timeout_s: float = 15.0,
+    ) -> None:
+        self.bus = bus
+        self.relays = relays
+        self.store = store
+        self.admission = admission
+        self.http = http
+        self.ffprobe = ffprobe
+        self.open_timeout_s = open_timeout_s
+
+    def bindings(self) -> list[Binding[Any, Any]]:
+        return [
+            bind(OPEN_SESSION, self.open),
+            bind(CLOSE_SESSION, self.close),
+            bind(GET_SESSION, self.get),
+            bind(LIST_SESSIONS, self.list),
+        ]
+
+    async def _event(
+        self, event: str, sid: str, url: str, name: str | None = None, reason: str | None = None
+    ) -> None:
+        await self.bus.events.publish(
+            SESSION_EVENTS,
+            sid,
+            SessionEvent(event=event, session_id=sid, name=name, url=url, reason=reason),
+        )
+
+    # -- open --------------------------------------------------------------------------------
+    async def open(self, req: OpenSessionRequest) -> Session:
+        try:
+            cam = parse_camera_url(req.url)
+        except InvalidCameraUrl as error:
+            raise ServiceError(ErrorCode.INVALID_REQUEST, str(error)) from None
+        sid = uuid.uuid4().hex[:12]
+        name = session_name(req.name, cam)
+        shown = redact_url(cam.url)
+        slot = await self.admission.take(sid)
+        relay = self.relays.for_source(cam.source_kind)
+        path = path_for(sid)
+        log.info("session %s opening: %s via %s", sid, shown, relay.kind)
+        try:
+            async with asyncio.timeout(self.open_timeout_s):
+                session = await self._open(sid, name, cam, relay, path)
+            await self.store.put(
+                SessionRecord(session=session, source_url=cam.url, relay_path=path, slot=slot)
+            )
+        except BaseException as error:
+            reason = _reason(error, self.open_timeout_s)
+            await asyncio.shield(self._undo(relay, path, slot))
+            log.info("session %s failed: %s: %s", sid, shown, reason)
+            await self._event("failed", sid, shown, name, reason)
+            if isinstance(error, ServiceError):
+                raise
+            if isinstance(error, (TimeoutError, RelayError)):
+                raise ServiceError(ErrorCode.UPSTREAM, reason) from None
+            raise
+        await self._event("ready", sid, shown, name)
+        video = session.video
+        log.info(
+            "session %s ready: %s (%s %dx%d, audio %s)",
+            sid,
+            shown,
+            video.codec,
+            video.width,
+            video.height,
+            session.audio.codec if session.audio else "none",
+        )
+        return session
+
+    async def _open(self, sid: str, name: str, cam: CameraUrl, relay: Relay, path: str) -> Session:
+        await preflight(cam, self.http)
+        await relay.add(path, cam.url)
+        await self._event("opened", sid, redact_url(cam.url), name)
+        url = relay.rtsp_url(path)
+        await relay.wait_ready(path, self.open_timeout_s)
+        while True:  # the outer time-out bounds this
+            try:
+                video, audio = await probe(self.ffprobe, url, self.open_timeout_s)
+                break
+            except ServiceError as error:
+                last = error
+                log.debug("session %s: probe failed (%s); retrying", sid, last.message)
+                await asyncio.sleep(PROBE_RETRY_S)
+        return Session(
+            id=sid,
+            name=name,
+            url=redact_url(cam.url),
+            source_kind=cam.source_kind,
+            relay=relay.kind,
+            relay_url=url,
+            state="ready",
+            video=video,
+            audio=audio,
+            created_at=utcnow(),
+        )
+
+    async def _undo(self, relay: Relay, path: str, slot: str) -> None:
+        try:
+            await relay.remove(path)
+        except RelayError as error:
+            log.warning("could not remove relay path %s: %s", path, error)
+        await self.admission.release(slot)
+
+    # -- close, get, list -----------------------------------------------------------------------
+    async def close(self, ref: SessionRef) -> SessionClosed:
+        record = await self.store.get(ref.id)
+        if record is None:
+            return SessionClosed(id=ref.id, closed=False)
+        s = record.session
+        await self._event("closing", s.id, s.url, s.name)
+        try:
+            await self.relays.by_kind(s.relay).remove(record.relay_path)
+        except RelayError as error:
+            log.warning("session %s: could not remove relay path: %s", s.id, error)
+        await self.store.delete(s.id)
+        await self.admission.release(record.slot)
+        await self._event("closed", s.id, s.url, s.name)
+        log.info("session %s closed: %s", s.id, s.url)
+        return SessionClosed(id=s.id, closed=True)
+
+    async def get(self, ref: SessionRef) -> Session:
+        record = await self.store.get(ref.id)
+        if record is None:
+            raise ServiceError(ErrorCode.NOT_FOUND, f"no session {ref.id}")
+        return record.session
+
+    async def list(self, _: ListSessionsRequest) -> SessionList:
+        return SessionList(sessions=[r.session for r in await self.store.all()])
+
+    # -- reconcile ------------------------------------------------------------------------------
+    async def reconcile(self) -> None:
+        """Sessions in KV get their relay paths back; our paths with no session (and no open
+        in progress) go; slots whose open died with its proxy are freed."""
+        records = await self.store.all()
+        held = await self.admission.held()
+        stale_after = time.time() - 2 * self.open_timeout_s
+        known = {r.session.id for r in records}
+        opening = {sid for sid, at in held.values() if sid not in known and at > stale_after}
+        for slot, (sid, _at) in held.items():
+            if sid not in known and sid not in opening:
+                await self.admission.release(slot)
+                log.info(
+                    "released stale admission %s (session %s never finished opening)", slot, sid
+                )
+        wanted: dict[str, set[str]] = {r.kind: set() for r in self.relays.distinct()}
+        for record in records:
+            relay = self.relays.by_kind(record.session.relay)
+            wanted[relay.kind].add(record.relay_path)
+        for relay in self.relays.distinct():
+            present = await relay.paths()
+            for record in records:
+                if (
+                    record.relay_path in wanted[relay.kind] - present
+                    and self.relays.by_kind(record.session.relay) is relay
+                ):
+                    await relay.add(record.relay_path, record.source_url)
+                    log.info("session %s: relay path restored on %s", record.session.id, relay.kind)
+            for path in present - wanted[relay.kind] - {path_for(s) for s in opening}:
+                await relay.remove(path)
+                log.info("removed relay path %s on %s: no such session", path, relay.kind)
+
+
+def _reason(error: BaseException, timeout_s: float) -> str:
+    if isinstance(error, ServiceError):
+        return error.message
+    if isinstance(error, TimeoutError):
+        return f"time-out: the camera did not deliver a stream within {timeout_s:g} s"
+    if isinstance(error, RelayError):
+        return f"relay error: {error}"
+    if isinstance(error, asyncio.CancelledError):
+        return "cancelled"
+    return f"internal error: {type(error).__name__}"
