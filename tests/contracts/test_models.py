@@ -7,12 +7,44 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from camrec_contracts import catalog
+from camrec_contracts import catalog, sessions
 from camrec_contracts.errors import ErrorReply
 from camrec_contracts.events import SERVICE_EVENTS, TOPICS, EventTopic, ServiceEvent, parse_event
 from camrec_contracts.rpc import Endpoint
 
+SESSION = {
+    "id": "0123456789ab",
+    "name": "door",
+    "url": "rtsp://***@cam.local/live",
+    "source_kind": "rtsp",
+    "relay": "go2rtc",
+    "relay_url": "rtsp://127.0.0.1:8555/camrec-0123456789ab",
+    "state": "ready",
+    "video": {"codec": "h264", "width": 1280, "height": 720, "fps": 25.0},
+    "audio": {"codec": "aac", "sample_rate": 48000, "channels": 1},
+    "created_at": "2026-11-24T10:00:00Z",
+}
+
 SAMPLES: dict[type[BaseModel], dict[str, Any]] = {
+    sessions.OpenSessionRequest: {"url": "rtsp://cam/live", "name": "door"},
+    sessions.Session: SESSION,
+    sessions.SessionRef: {"id": "0123456789ab"},
+    sessions.SessionClosed: {"id": "0123456789ab", "closed": True},
+    sessions.ListSessionsRequest: {},
+    sessions.SessionList: {"sessions": [SESSION]},
+    sessions.SessionRecord: {
+        "session": SESSION,
+        "source_url": "rtsp://u:p@cam.local/live",
+        "relay_path": "camrec-0123456789ab",
+        "slot": "slot-1",
+    },
+    sessions.SessionEvent: {
+        "event": "failed",
+        "session_id": "0123456789ab",
+        "url": "rtsp://***@cam.local/live",
+        "reason": "time-out",
+        "at": "2026-11-24T10:00:00Z",
+    },
     ErrorReply: {"code": "not_found", "message": "no session abc"},
     ServiceEvent: {
         "event": "started",

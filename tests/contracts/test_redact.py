@@ -39,6 +39,13 @@ def test_redact_text_in_ffmpeg_stderr() -> None:
     assert "rtsp://***@cam/live?token=***" in out
 
 
+def test_redact_text_inside_an_encoded_query() -> None:
+    line = "PUT http://relay/api/streams?name=c&src=http%3A%2F%2Fadmin%3As3cr%2540t%40cam%3A80%2Fx"
+    out = redact_text(line)
+    assert "s3cr" not in out and "admin" not in out
+    assert out.endswith("src=http%3A%2F%2F***%40cam%3A80%2Fx")
+
+
 def test_log_lines_are_redacted() -> None:
     formatter = RedactingFormatter("%(message)s")
     try:

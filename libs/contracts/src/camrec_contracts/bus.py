@@ -25,6 +25,7 @@ class Bus:
 
     def __init__(self, nc: Client) -> None:
         self.nc = nc
+        self.closing = False
         self.js: JetStreamContext = nc.jetstream()
         self.events = EventPublisher(self.js)
 
@@ -34,6 +35,7 @@ class Bus:
 
     async def close(self) -> None:
         """Drain (finish in-flight handlers, flush publishes), then close."""
+        self.closing = True
         if self.nc.is_closed:
             return
         try:
@@ -48,9 +50,10 @@ async def connect(settings: CamrecSettings, name: str) -> Bus:
     servers = settings.nats_servers
     shown = ", ".join(redact_url(s) for s in servers)
     state = {"connected": False, "warned": False}
+    holder: list[Bus] = []
 
     async def on_disconnected() -> None:
-        if state["connected"]:
+        if state["connected"] and not (holder and holder[0].closing):
             log.warning("%s: disconnected from NATS", name)
 
     async def on_reconnected() -> None:
@@ -86,5 +89,6 @@ async def connect(settings: CamrecSettings, name: str) -> Bus:
     state["connected"] = True
     log.info("%s: connected to NATS at %s", name, shown)
     bus = Bus(nc)
+    holder.append(bus)
     await ensure_jetstream(bus.js)
     return bus

@@ -28,4 +28,5 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # nats-py logs every reconnect attempt at ERROR; ours say it once per state change.
     logging.getLogger("nats").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request is noise
+    for noisy in ("httpx", "httpcore"):  # a line per request: noise, and URLs carry secrets
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -11,6 +11,8 @@ MASK = "***"
 _SECRET_KEYS = re.compile(r"^(user(name)?|pass(word|wd)?|pwd|token|key|secret|auth|sig)$", re.I)
 # ``scheme://userinfo@`` anywhere in free text; userinfo may not contain '/', '@' or spaces.
 _USERINFO_IN_TEXT = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
+# The same, percent-encoded inside another URL's query (e.g. a relay API call's ``src=``).
+_ENCODED_USERINFO = re.compile(r"(?P<scheme>%3A%2F%2F)(?:(?!%2F)[^\s&/@])+?%40", re.I)
 _SECRET_QUERY_IN_TEXT = re.compile(
     r"(?P<key>[?&](?:user(?:name)?|pass(?:word|wd)?|pwd|token|key|secret|auth|sig)=)[^&\s#]*",
     re.I,
@@ -42,4 +44,5 @@ def redact_url(url: str) -> str:
 def redact_text(text: str) -> str:
     """Redact every URL credential found in free text (log lines, FFmpeg stderr)."""
     text = _USERINFO_IN_TEXT.sub(lambda m: m.group("scheme") + MASK + "@", text)
+    text = _ENCODED_USERINFO.sub(lambda m: m.group("scheme") + MASK + "%40", text)
     return _SECRET_QUERY_IN_TEXT.sub(lambda m: m.group("key") + MASK, text)

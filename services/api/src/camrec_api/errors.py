@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from camrec_contracts.errors import ErrorCode, ErrorReply, ServiceError
 
@@ -20,6 +21,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
+
+STATUS_CODES = {status: code for code, status in HTTP_STATUS.items()}
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorReply} for status in sorted(set(HTTP_STATUS.values()))
@@ -44,5 +47,13 @@ def install_error_handlers(app: FastAPI) -> None:
             parts.append(f"{where}: {item['msg']}")
         return error_response(ErrorCode.INVALID_REQUEST, "; ".join(parts) or "invalid request")
 
+    async def on_http(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, HTTPException)
+        code = STATUS_CODES.get(error.status_code, ErrorCode.INVALID_REQUEST)
+        response = error_response(code, str(error.detail))
+        response.status_code = error.status_code
+        return response
+
     app.add_exception_handler(ServiceError, on_service_error)
+    app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_invalid)

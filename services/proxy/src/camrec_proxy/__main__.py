@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import httpx
 
 from camrec_contracts.bus import Bus
@@ -51,8 +54,16 @@ def main() -> None:
 
     async def make_worker(bus: Bus) -> Worker:
         service, http = await build(bus, settings)
-        await service.reconcile()
-        return Worker(bindings=service.bindings(), stop=http.aclose)
+        # A relay that is down must not keep the proxy from answering: reconcile retries.
+        task = asyncio.create_task(service.reconcile_until_done())
+
+        async def stop() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await http.aclose()
+
+        return Worker(bindings=service.bindings(), stop=stop)
 
     run(PROXY, settings, make_worker)
 

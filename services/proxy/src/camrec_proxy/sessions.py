@@ -191,6 +191,16 @@ class SessionService:
         return SessionList(sessions=[r.session for r in await self.store.all()])
 
     # -- reconcile ------------------------------------------------------------------------------
+    async def reconcile_until_done(self, retry_s: float = 5.0) -> None:
+        """Reconcile; while a relay is unreachable, log it and try again every ``retry_s``."""
+        while True:
+            try:
+                await self.reconcile()
+                return
+            except RelayError as error:
+                log.error("reconcile: %s; retrying in %g s", error, retry_s)
+            await asyncio.sleep(retry_s)
+
     async def reconcile(self) -> None:
         """Sessions in KV get their relay paths back; our paths with no session (and no open
         in progress) go; slots whose open died with its proxy are freed."""

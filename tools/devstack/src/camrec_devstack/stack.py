@@ -55,6 +55,10 @@ class LocalStack:
                 "CAMREC_API_PORT": str(s.api_port),
                 "CAMREC_PREVIEWER_PORT": str(s.previewer_port),
                 "CAMREC_RECORDINGS_DIR": str(s.recordings_dir),
+                # MediaMTX can't be installed here: the local stack relays RTSP through go2rtc.
+                "CAMREC_RTSP_RELAY": "go2rtc",
+                "CAMREC_GO2RTC_API_URL": f"http://127.0.0.1:{s.go2rtc_api_port}",
+                "CAMREC_GO2RTC_RTSP_URL": f"rtsp://127.0.0.1:{s.go2rtc_rtsp_port}",
                 "PYTHONUNBUFFERED": "1",
             }
         )
