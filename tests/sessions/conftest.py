@@ -12,12 +12,12 @@ import pytest
 from camrec_api.app import create_app
 from camrec_api.settings import ApiSettings
 from camrec_contracts.bus import Bus
-from camrec_contracts.runtime import Worker, serve
+from camrec_contracts.runtime import serve
 from camrec_contracts.services import PROXY, ping_service
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.go2rtc import Go2RTCConfig
 from camrec_devstack.paths import binary
-from camrec_proxy.__main__ import build
+from camrec_proxy.__main__ import worker_factory
 from camrec_proxy.settings import ProxySettings
 
 
@@ -32,12 +32,7 @@ class Proxies:
     async def start(self, count: int = 1) -> None:
         for _ in range(count):
             stop = asyncio.Event()
-
-            async def make_worker(bus: Bus) -> Worker:
-                service, http = await build(bus, self.settings, ffprobe=binary("ffprobe"))
-                await service.reconcile()
-                return Worker(bindings=service.bindings(), stop=http.aclose)
-
+            make_worker = worker_factory(self.settings, ffprobe=binary("ffprobe"))
             task = asyncio.create_task(serve(PROXY, self.settings, make_worker, stop))
             self.running.append((stop, task))
         while len(await ping_service(self.bus.nc, PROXY, timeout_s=0.5)) < len(self.running):

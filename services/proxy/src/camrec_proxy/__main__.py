@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 import httpx
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
-from camrec_contracts.runtime import Worker, run
+from camrec_contracts.runtime import Worker, WorkerFactory, run
 from camrec_contracts.services import PROXY
 from camrec_contracts.settings import load_settings
 
 from .admission import Admission
+from .relay_clients import RelayError
 from .relay_clients.go2rtc import Go2RTCClient
 from .relay_clients.mediamtx import MediaMTXClient
 from .relays import Go2RTCRelay, MediaMTXRelay, Relay, Relays
 from .sessions import SessionService
 from .settings import ProxySettings
 from .store import SessionStore
+
+log = logging.getLogger(__name__)
 
 
 async def build(
@@ -49,23 +53,34 @@ async def build(
     return service, http
 
 
-def main() -> None:
-    settings = load_settings(ProxySettings)
+def worker_factory(settings: ProxySettings, ffprobe: str = "ffprobe") -> WorkerFactory:
+    """The proxy's worker: session endpoints, reconciled with KV before it answers. A relay
+    that is down must not keep the proxy from answering: then reconcile retries behind."""
 
     async def make_worker(bus: Bus) -> Worker:
-        service, http = await build(bus, settings)
-        # A relay that is down must not keep the proxy from answering: reconcile retries.
-        task = asyncio.create_task(service.reconcile_until_done())
+        service, http = await build(bus, settings, ffprobe)
+        retry: asyncio.Task[None] | None = None
+        try:
+            await service.reconcile()
+        except RelayError as error:
+            log.error("reconcile: %s; will retry", error)
+            retry = asyncio.create_task(service.reconcile_until_done())
 
         async def stop() -> None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if retry is not None:
+                retry.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await retry
             await http.aclose()
 
         return Worker(bindings=service.bindings(), stop=stop)
 
-    run(PROXY, settings, make_worker)
+    return make_worker
+
+
+def main() -> None:
+    settings = load_settings(ProxySettings)
+    run(PROXY, settings, worker_factory(settings))
 
 
 if __name__ == "__main__":
