@@ -161,7 +161,7 @@ def ops_recipes() -> list[tuple[str, str]]:
         if line.startswith("```"):
             if in_block and command is not None:
                 recipes.append((command, "\n".join(output)))
-            in_block, command, output = not in_block, None, []
+            in_block, command, output = line == "```console", None, []
         elif in_block and line.startswith("$ nats "):
             if command is not None:
                 recipes.append((command, "\n".join(output)))
