@@ -1,0 +1,25 @@
+"""With no proxy running, the session routes answer 503 at once with a clear message."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from camrec_api.app import create_app
+from camrec_api.settings import ApiSettings
+from camrec_contracts.bus import Bus
+from camrec_contracts.settings import CamrecSettings
+
+
+async def test_no_proxy_is_503_not_a_hang(bus: Bus, nats_settings: CamrecSettings) -> None:
+    app = create_app(ApiSettings(nats_url=nats_settings.nats_url), bus)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
+        started = time.monotonic()
+        opened = await c.post("/api/sessions", json={"url": "rtsp://cam.local/live"})
+        listed = await c.get("/api/sessions")
+        assert time.monotonic() - started < 2
+    for response in (opened, listed):
+        assert response.status_code == 503
+        assert response.json()["code"] == "unavailable"
+        assert "no camrec-proxy is running" in response.json()["message"]
