@@ -74,7 +74,7 @@ def render() -> str:
         "headers `Nats-Service-Error` (the message) and `Nats-Service-Error-Code` (a number),",
         'and an `ErrorReply` JSON body `{"code": ..., "message": ...}`.',
         "",
-        "| code | number |",
+        "| code | number (also the HTTP status the api answers with) |",
         "| --- | --- |",
     ]
     out += [f"| `{code.value}` | {code.status} |" for code in ErrorCode]

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict
 
 
 class ErrorCode(StrEnum):
-    """What went wrong, as a stable word. ``status`` is the numeric code in the micro header."""
+    """What went wrong, as a stable word. ``status`` is its number: the micro error header
+    carries it, and the api answers with it as the HTTP status (the one mapping)."""
 
     INVALID_REQUEST = "invalid_request"
     NOT_FOUND = "not_found"

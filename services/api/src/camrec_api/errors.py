@@ -1,5 +1,6 @@
-"""The one place NATS error codes become HTTP statuses, and every error body's shape:
-``{"code": "...", "message": "..."}`` (the contracts' ErrorReply)."""
+"""Errors as HTTP: the status is the error code's number from the contracts (the same number
+the micro error header carries, so NATS and HTTP callers see one mapping), and every error
+body has one shape: ``{"code": "...", "message": "..."}`` (the contracts' ErrorReply)."""
 
 from __future__ import annotations
 
@@ -10,28 +11,16 @@ from starlette.exceptions import HTTPException
 
 from camrec_contracts.errors import ErrorCode, ErrorReply, ServiceError
 
-HTTP_STATUS: dict[ErrorCode, int] = {
-    ErrorCode.INVALID_REQUEST: 422,
-    ErrorCode.NOT_FOUND: 404,
-    ErrorCode.CONFLICT: 409,
-    ErrorCode.LIMIT_REACHED: 400,
-    ErrorCode.UPSTREAM: 502,
-    ErrorCode.NO_SPACE: 507,
-    ErrorCode.TIMEOUT: 504,
-    ErrorCode.UNAVAILABLE: 503,
-    ErrorCode.INTERNAL: 500,
-}
-
-STATUS_CODES = {status: code for code, status in HTTP_STATUS.items()}
+STATUS_CODES = {code.status: code for code in ErrorCode}
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorReply} for status in sorted(set(HTTP_STATUS.values()))
+    status: {"model": ErrorReply} for status in sorted(STATUS_CODES)
 }
 
 
 def error_response(code: ErrorCode, message: str) -> JSONResponse:
     body = ErrorReply(code=code, message=message).model_dump(mode="json")
-    return JSONResponse(body, status_code=HTTP_STATUS[code])
+    return JSONResponse(body, status_code=code.status)
 
 
 def install_error_handlers(app: FastAPI) -> None:
