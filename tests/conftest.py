@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.nats",
     "tests.fixtures.go2rtc",
     "tests.fixtures.cameras",
+    "tests.fixtures.proxy",
 ]

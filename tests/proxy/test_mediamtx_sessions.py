@@ -16,7 +16,7 @@ from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
 from camrec_proxy.settings import ProxySettings
 from tests.fakes.mediamtx import FakeMediaMTX, running_fake
-from tests.sessions.conftest import Proxies
+from tests.fixtures.proxy import Proxies
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
 from camrec_contracts.services import PROXY, ping_service
 from camrec_devstack.cameras.rtsp import H264_NOAUDIO, RtspCameras
-from tests.sessions.conftest import Proxies, RelayStreams
+from tests.fixtures.proxy import Proxies, RelayStreams
 from tests.sessions.test_open_close import kv_keys
 
 

@@ -9,7 +9,7 @@ from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.procs import free_port
-from tests.sessions.conftest import RelayStreams
+from tests.fixtures.proxy import RelayStreams
 from tests.sessions.test_open_close import kv_keys
 
 INVALID = [

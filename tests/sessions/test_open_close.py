@@ -10,8 +10,8 @@ from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC, RtspCameras
+from tests.fixtures.proxy import RelayStreams
 from tests.media import codecs, probe_streams
-from tests.sessions.conftest import RelayStreams
 
 EXPECTED = {
     H264_AAC: ("h264", {"codec": "aac", "sample_rate": 48000, "channels": 1}),

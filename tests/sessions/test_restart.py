@@ -6,8 +6,8 @@ import httpx
 
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
 from camrec_devstack.go2rtc import Go2RTCConfig
+from tests.fixtures.proxy import Proxies, RelayStreams
 from tests.media import codecs, probe_streams
-from tests.sessions.conftest import Proxies, RelayStreams
 
 
 async def test_restart_restores_lost_paths_and_removes_strays(

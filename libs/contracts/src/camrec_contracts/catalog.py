@@ -14,11 +14,12 @@ from pydantic import BaseModel
 
 from .errors import ErrorReply
 from .events import TOPICS, EventTopic
-from .jetstream import EVENTS_STREAM, KV_BUCKETS
+from .jetstream import EVENTS_STREAM, JOBS_STREAM, KV_BUCKETS
+from .recordings import RECORDING_ENDPOINTS, RecordingJob
 from .rpc import Endpoint
 from .sessions import SESSION_ENDPOINTS, SessionRecord
 
-ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (*SESSION_ENDPOINTS,)
+ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (*SESSION_ENDPOINTS, *RECORDING_ENDPOINTS)
 """Every request/reply endpoint."""
 
 
@@ -28,7 +29,7 @@ def all_models() -> list[type[BaseModel]]:
     for ep in ENDPOINTS:
         models += [ep.request, ep.reply]
     models += [topic.model for topic in TOPICS]
-    models.append(SessionRecord)
+    models += [SessionRecord, RecordingJob]
     unique: dict[str, type[BaseModel]] = {}
     for model in models:
         unique.setdefault(f"{model.__module__}.{model.__qualname__}", model)
@@ -54,4 +55,4 @@ def duplicate_names(
 
 
 def check_catalog() -> list[str]:
-    return duplicate_names(ENDPOINTS, TOPICS, KV_BUCKETS, [EVENTS_STREAM])
+    return duplicate_names(ENDPOINTS, TOPICS, KV_BUCKETS, [EVENTS_STREAM, JOBS_STREAM])

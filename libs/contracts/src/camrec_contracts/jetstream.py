@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nats.js.api import KeyValueConfig, StorageType, StreamConfig
+from nats.js.api import KeyValueConfig, RetentionPolicy, StorageType, StreamConfig
 from nats.js.client import JetStreamContext
 
 SESSIONS_BUCKET = "camrec-sessions"
@@ -14,6 +14,14 @@ RECORDINGS_BUCKET = "camrec-recordings"
 ADMISSION_BUCKET = "camrec-admission"
 """KV: one key per session slot (``slot-1`` … ``slot-N``), taken atomically with create."""
 
+ACTIVE_RECORDINGS_BUCKET = "camrec-active-recordings"
+"""KV: session id -> the recording id running for it (taken with create: one per session)."""
+
+JOBS_STREAM = "CAMREC_RECORDING_JOBS"
+"""Work-queue stream of recordings waiting for a worker with free capacity."""
+JOBS_SUBJECT = "camrec.jobs.recordings"
+JOBS_CONSUMER = "recorders"
+
 EVENTS_STREAM = "CAMREC_EVENTS"
 """Stream holding every event published on ``camrec.events.>``."""
 
@@ -24,6 +32,7 @@ KV_BUCKETS: dict[str, str] = {
     SESSIONS_BUCKET: "open sessions, keyed by session id",
     RECORDINGS_BUCKET: "recordings catalog, keyed by recording id",
     ADMISSION_BUCKET: "session slots (slot-1..slot-N), each held by one session id",
+    ACTIVE_RECORDINGS_BUCKET: "session id -> its running recording id (one per session)",
 }
 
 
@@ -36,6 +45,15 @@ async def ensure_jetstream(js: JetStreamContext) -> None:
             storage=StorageType.FILE,
             max_age=EVENTS_MAX_AGE_S,
             description="camrec state-change events",
+        )
+    )
+    await js.add_stream(
+        StreamConfig(
+            name=JOBS_STREAM,
+            subjects=[JOBS_SUBJECT],
+            storage=StorageType.FILE,
+            retention=RetentionPolicy.WORK_QUEUE,
+            description="recordings waiting for a recorder worker",
         )
     )
     for bucket, description in KV_BUCKETS.items():

@@ -36,12 +36,12 @@ class OpenSessionBody(BaseModel):
     name: str | None = Field(default=None, max_length=80)
 
 
-def _bus(request: Request) -> Bus:
+def bus_of(request: Request) -> Bus:
     bus: Bus = request.app.state.bus
     return bus
 
 
-def _ref(session_id: str) -> SessionRef:
+def session_ref(session_id: str) -> SessionRef:
     if not re.match(SESSION_ID_PATTERN, session_id):
         raise ServiceError(ErrorCode.NOT_FOUND, f"no session {session_id[:40]!r}")
     return SessionRef(id=session_id)
@@ -54,22 +54,22 @@ async def open_session(body: OpenSessionBody, request: Request) -> Session:
         parse_camera_url(body.url)  # refuse early, with the same words the proxy would use
     except InvalidCameraUrl as error:
         raise ServiceError(ErrorCode.INVALID_REQUEST, str(error)) from None
-    return await call(_bus(request).nc, OPEN_SESSION, OpenSessionRequest(**body.model_dump()))
+    return await call(bus_of(request).nc, OPEN_SESSION, OpenSessionRequest(**body.model_dump()))
 
 
 @router.get("", response_model=SessionList)
 async def list_sessions(request: Request) -> SessionList:
-    return await call(_bus(request).nc, LIST_SESSIONS, ListSessionsRequest())
+    return await call(bus_of(request).nc, LIST_SESSIONS, ListSessionsRequest())
 
 
 @router.get("/{session_id}", response_model=Session)
 async def get_session(session_id: str, request: Request) -> Session:
-    return await call(_bus(request).nc, GET_SESSION, _ref(session_id))
+    return await call(bus_of(request).nc, GET_SESSION, session_ref(session_id))
 
 
 @router.delete("/{session_id}", status_code=204, response_class=Response)
 async def close_session(session_id: str, request: Request) -> Response:
-    closed = await call(_bus(request).nc, CLOSE_SESSION, _ref(session_id))
+    closed = await call(bus_of(request).nc, CLOSE_SESSION, session_ref(session_id))
     if not closed.closed:
         raise ServiceError(ErrorCode.NOT_FOUND, f"no session {session_id}")
     return Response(status_code=204)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, field_validator
 
 from camrec_contracts.settings import CamrecSettings
@@ -10,6 +12,9 @@ from camrec_contracts.settings import CamrecSettings
 class ApiSettings(CamrecSettings):
     api_host: str = Field(default="127.0.0.1", description="Api HTTP bind address.")
     api_port: int = Field(default=8001, ge=1, le=65535, description="Api HTTP port.")
+    recordings_dir: Path = Field(
+        default=Path("recordings"), description="The recorder's folder (read-only for the api)."
+    )
     demo_rtsp_url: str = Field(
         default="rtsp://127.0.0.1:8564/demo",
         description="The bundled demo camera's RTSP URL (pre-filled in the page).",

@@ -1,28 +1,45 @@
-"""``python -m camrec_recorder``: run a recorder worker until SIGTERM/SIGINT."""
+"""``python -m camrec_recorder``: a recording worker, until SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
 import logging
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.runtime import Worker, run
+from camrec_contracts.jetstream import ACTIVE_RECORDINGS_BUCKET, RECORDINGS_BUCKET
+from camrec_contracts.runtime import Worker, WorkerFactory, run
 from camrec_contracts.services import RECORDER
 from camrec_contracts.settings import load_settings
 
+from .catalog import ActiveLocks, Catalog
+from .files import Files
+from .runner import Runner
+from .service import RecorderService
 from .settings import RecorderSettings
 
 log = logging.getLogger(__name__)
 
 
+def worker_factory(settings: RecorderSettings) -> WorkerFactory:
+    async def make_worker(bus: Bus) -> Worker:
+        files = Files(settings.recordings_dir)
+        log.info(
+            "worker %s: recordings go to %s (capacity %d)",
+            settings.worker_id,
+            files.root.resolve(),
+            settings.worker_capacity,
+        )
+        catalog = Catalog(await bus.js.key_value(RECORDINGS_BUCKET))
+        locks = ActiveLocks(await bus.js.key_value(ACTIVE_RECORDINGS_BUCKET), catalog)
+        service = RecorderService(bus, Runner(settings, bus, catalog, locks, files), catalog, files)
+        await service.start_background()
+        return Worker(bindings=service.bindings(), stop=service.stop_background)
+
+    return make_worker
+
+
 def main() -> None:
     settings = load_settings(RecorderSettings)
-
-    async def make_worker(bus: Bus) -> Worker:
-        settings.recordings_dir.mkdir(parents=True, exist_ok=True)
-        log.info("recordings go to %s", settings.recordings_dir.resolve())
-        return Worker()
-
-    run(RECORDER, settings, make_worker)
+    run(RECORDER, settings, worker_factory(settings))
 
 
 if __name__ == "__main__":

@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from camrec_contracts.settings import CamrecSettings
 
 
 class RecorderSettings(CamrecSettings):
-    recordings_dir: Path = Field(
-        default=Path("recordings"), description="Where recordings are written."
+    recordings_dir: Path = Field(default=Path("recordings"), description="Where files go.")
+    worker_id: str = Field(
+        default_factory=lambda: socket.gethostname(),
+        description="This worker's name; stable across restarts (owner of its recordings).",
     )
+    worker_capacity: int = Field(default=3, ge=1, le=32, description="Recordings per worker.")
+    x264_preset: Literal[
+        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"
+    ] = Field(default="veryfast", description="libx264 preset when a source is re-encoded.")
+    x264_crf: int = Field(default=23, ge=0, le=51, description="libx264 CRF when re-encoding.")
+    audio_bitrate_kbps: int = Field(default=128, ge=16, le=512, description="AAC when encoding.")
+    fragment_s: float = Field(default=1.0, gt=0, le=10, description="fMP4 fragment length.")
+    stall_timeout_s: float = Field(
+        default=10.0, gt=0, description="No progress for this long ends a recording."
+    )
+    min_free_mb: int = Field(default=500, ge=0, description="Refuse to start below this.")
+    ffmpeg: str = Field(default="ffmpeg", description="FFmpeg binary.")
+    ffprobe: str = Field(default="ffprobe", description="ffprobe binary.")
+
+    @field_validator("worker_id")
+    @classmethod
+    def _subject_safe(cls, value: str) -> str:
+        cleaned = "".join(c if c.isalnum() or c in "-_" else "-" for c in value)
+        if not cleaned:
+            raise ValueError("must contain letters or digits")
+        return cleaned

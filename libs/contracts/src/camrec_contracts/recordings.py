@@ -1,0 +1,181 @@
+"""Recordings: subjects, models, events and the catalog record (KV ``camrec-recordings``).
+
+The recorder owns recordings. A start is queued as a job on the ``CAMREC_RECORDING_JOBS``
+work-queue stream; a worker with free capacity pulls it (each job goes to exactly one worker).
+The worker that runs a recording is its ``owner``; stop requests reach it on
+``camrec.recorder.<owner>.stop``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .events import EVENTS_PREFIX, Event, EventTopic, register_topic
+from .rpc import Endpoint
+from .services import RECORDER
+from .sessions import SESSION_ID_PATTERN, Session
+
+RecordingState = Literal[
+    "starting", "recording", "finalizing", "finished", "stopped", "interrupted", "failed"
+]
+ACTIVE_STATES: frozenset[str] = frozenset({"starting", "recording", "finalizing"})
+RECORDING_ID_PATTERN = r"^[0-9a-f]{12}$"
+MAX_DURATION_S = 24 * 3600
+PRESETS_S = (60, 300, 3600, 5400, 7200)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RecordedVideo(_Model):
+    codec: str
+    width: int
+    height: int
+    frames: int
+    avg_frame_interval_ms: float | None = None
+    min_frame_interval_ms: float | None = None
+    max_frame_interval_ms: float | None = None
+
+
+class RecordedAudio(_Model):
+    codec: str
+    sample_rate: int | None = None
+    channels: int | None = None
+
+
+class Recording(_Model):
+    """A recording as the catalog holds it (no credentials: the source is redacted)."""
+
+    id: str = Field(pattern=RECORDING_ID_PATTERN)
+    session_id: str
+    session_name: str
+    source: str = Field(description="redacted camera URL")
+    state: RecordingState
+    end_reason: str | None = None
+    requested_duration_s: float | None = Field(description="null: until stopped")
+    duration_s: float | None = Field(default=None, description="actual, from the file")
+    started_at: datetime
+    ended_at: datetime | None = None
+    owner: str | None = Field(default=None, description="the worker running it")
+    file_name: str
+    size_bytes: int = 0
+    transcoded: bool = Field(description="video re-encoded to H.264 (else stream-copied)")
+    fragmented: bool = Field(
+        default=False, description="true if the final remux failed and the file is fragmented"
+    )
+    has_thumbnail: bool = False
+    video: RecordedVideo | None = None
+    audio: RecordedAudio | None = None
+
+
+class StartRecordingRequest(_Model):
+    session_id: str = Field(pattern=SESSION_ID_PATTERN)
+    duration_s: float | None = Field(
+        default=None, gt=0, le=MAX_DURATION_S, description="seconds; null = until stopped"
+    )
+
+
+class RecordingRef(_Model):
+    id: str = Field(pattern=RECORDING_ID_PATTERN)
+
+
+class ListRecordingsRequest(_Model):
+    pass
+
+
+class RecordingList(_Model):
+    recordings: list[Recording]
+
+
+class RecordingDeleted(_Model):
+    id: str
+
+
+class RecordingJob(_Model):
+    """A queued start, on the jobs stream: which recording, and the session to read."""
+
+    recording_id: str = Field(pattern=RECORDING_ID_PATTERN)
+    session: Session
+
+
+class RecordingEvent(Event):
+    """A recording changed state, or (``progress``) a second of it was written."""
+
+    event: Literal["started", "progress", "finished", "stopped", "interrupted", "failed"]
+    recording_id: str
+    session_id: str
+    state: RecordingState
+    elapsed_s: float | None = None
+    size_bytes: int | None = None
+    bitrate_kbps: float | None = None
+    reason: str | None = None
+
+
+RECORDING_EVENTS = register_topic(
+    EventTopic(
+        prefix=f"{EVENTS_PREFIX}.recordings",
+        model=RecordingEvent,
+        summary="started, progress (every second), finished, stopped, interrupted, failed "
+        "(key: recording id)",
+    )
+)
+
+START_RECORDING = Endpoint(
+    service=RECORDER,
+    name="recordings-start",
+    subject="camrec.recordings.start",
+    request=StartRecordingRequest,
+    reply=Recording,
+    summary="queue a recording of a session; a worker with capacity starts it",
+    timeout_s=10.0,
+)
+STOP_RECORDING = Endpoint(
+    service=RECORDER,
+    name="recordings-stop",
+    subject="camrec.recordings.stop",
+    request=RecordingRef,
+    reply=Recording,
+    summary="stop a recording; answers once the file is final",
+    timeout_s=12.0,
+)
+GET_RECORDING = Endpoint(
+    service=RECORDER,
+    name="recordings-get",
+    subject="camrec.recordings.get",
+    request=RecordingRef,
+    reply=Recording,
+    summary="one recording by id",
+)
+LIST_RECORDINGS = Endpoint(
+    service=RECORDER,
+    name="recordings-list",
+    subject="camrec.recordings.list",
+    request=ListRecordingsRequest,
+    reply=RecordingList,
+    summary="every recording, newest first",
+)
+DELETE_RECORDING = Endpoint(
+    service=RECORDER,
+    name="recordings-delete",
+    subject="camrec.recordings.delete",
+    request=RecordingRef,
+    reply=RecordingDeleted,
+    summary="delete a finished recording and its files (409 while recording)",
+)
+
+RECORDING_ENDPOINTS = (
+    START_RECORDING,
+    STOP_RECORDING,
+    GET_RECORDING,
+    LIST_RECORDINGS,
+    DELETE_RECORDING,
+)
+
+
+def owner_stop_subject(owner: str) -> str:
+    """Where the worker ``owner`` takes stop orders for the recordings it runs."""
+    return f"camrec.recorder.{owner}.stop"

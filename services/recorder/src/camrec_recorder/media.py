@@ -1,0 +1,125 @@
+"""After FFmpeg: remux to a regular MP4, read what the file really holds, make a thumbnail."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+from pathlib import Path
+
+from camrec_contracts.recordings import RecordedAudio, RecordedVideo
+
+from .ffmpeg_args import remux_args, thumbnail_args
+
+log = logging.getLogger(__name__)
+
+
+async def run_tool(argv: list[str], timeout_s: float) -> tuple[int, bytes, bytes]:
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return -9, b"", b"timed out"
+    return proc.returncode or 0, out, err
+
+
+async def remux(ffmpeg: str, fragmented: Path, output: Path, timeout_s: float = 600) -> bool:
+    """True when ``output`` is a regular MP4; on failure ``output`` is removed."""
+    code, _, err = await run_tool(remux_args(ffmpeg, fragmented, output), timeout_s)
+    if code != 0 or not output.exists() or output.stat().st_size == 0:
+        log.warning("remux of %s failed: %s", fragmented.name, err.decode(errors="replace")[-300:])
+        output.unlink(missing_ok=True)
+        return False
+    return True
+
+
+class FileFacts:
+    def __init__(
+        self, duration_s: float | None, video: RecordedVideo | None, audio: RecordedAudio | None
+    ) -> None:
+        self.duration_s = duration_s
+        self.video = video
+        self.audio = audio
+
+
+def _intervals_ms(times: list[float]) -> tuple[float | None, float | None, float | None]:
+    gaps = [(b - a) * 1000 for a, b in itertools.pairwise(times)]
+    if not gaps:
+        return None, None, None
+    return round(sum(gaps) / len(gaps), 2), round(min(gaps), 2), round(max(gaps), 2)
+
+
+async def file_facts(ffprobe: str, path: Path) -> FileFacts:
+    """Duration, codecs and the video's real frame timing (packet timestamps, no decode)."""
+    code, out, _ = await run_tool(
+        [
+            ffprobe,
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration:stream=codec_type,codec_name,width,height,sample_rate,channels",
+            "-of",
+            "json",
+            str(path),
+        ],
+        60,
+    )
+    if code != 0:
+        return FileFacts(None, None, None)
+    info = json.loads(out or b"{}")
+    streams = info.get("streams", [])
+    v = next((s for s in streams if s.get("codec_type") == "video"), None)
+    a = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    duration = info.get("format", {}).get("duration")
+    video = None
+    if v is not None:
+        code, out, _ = await run_tool(
+            [
+                ffprobe,
+                "-v",
+                "error",
+                "-select_streams",
+                "v:0",
+                "-show_entries",
+                "packet=pts_time",
+                "-of",
+                "csv=p=0",
+                str(path),
+            ],
+            120,
+        )
+        times = sorted(float(t) for t in out.decode().split() if t and t != "N/A")
+        avg, low, high = _intervals_ms(times)
+        video = RecordedVideo(
+            codec=str(v.get("codec_name")),
+            width=int(v.get("width", 0)),
+            height=int(v.get("height", 0)),
+            frames=len(times),
+            avg_frame_interval_ms=avg,
+            min_frame_interval_ms=low,
+            max_frame_interval_ms=high,
+        )
+    audio = (
+        None
+        if a is None
+        else RecordedAudio(
+            codec=str(a.get("codec_name")),
+            sample_rate=int(a["sample_rate"]) if a.get("sample_rate") else None,
+            channels=int(a["channels"]) if a.get("channels") else None,
+        )
+    )
+    return FileFacts(float(duration) if duration else None, video, audio)
+
+
+async def make_thumbnail(ffmpeg: str, video: Path, output: Path, duration_s: float | None) -> bool:
+    at = min(1.0, (duration_s or 0) / 2)
+    code, _, _ = await run_tool(thumbnail_args(ffmpeg, video, output, at), 30)
+    return code == 0 and output.exists()

@@ -1,0 +1,216 @@
+"""The recorder's endpoints, its job loop (pull a queued start only with free capacity) and
+its reaction to sessions closing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import AckPolicy, ConsumerConfig
+
+from camrec_contracts.bus import Bus
+from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.events import Event, subscribe_events, utcnow
+from camrec_contracts.jetstream import JOBS_CONSUMER, JOBS_STREAM, JOBS_SUBJECT
+from camrec_contracts.recordings import (
+    ACTIVE_STATES,
+    DELETE_RECORDING,
+    GET_RECORDING,
+    LIST_RECORDINGS,
+    START_RECORDING,
+    STOP_RECORDING,
+    ListRecordingsRequest,
+    Recording,
+    RecordingDeleted,
+    RecordingJob,
+    RecordingList,
+    RecordingRef,
+    StartRecordingRequest,
+    owner_stop_subject,
+)
+from camrec_contracts.rpc import Binding, Endpoint, bind, call
+from camrec_contracts.services import RECORDER
+from camrec_contracts.sessions import GET_SESSION, SESSION_EVENTS, SessionEvent, SessionRef
+
+from .catalog import Catalog
+from .files import Files, file_name
+from .runner import Runner, new_recording_fields
+
+log = logging.getLogger(__name__)
+STOP_WAIT_S = 10.0
+
+
+class RecorderService:
+    def __init__(self, bus: Bus, runner: Runner, catalog: Catalog, files: Files) -> None:
+        self.bus = bus
+        self.runner = runner
+        self.catalog = catalog
+        self.files = files
+        self.s = runner.s
+        self.owner_stop = Endpoint(
+            service=RECORDER,
+            name="owner-stop",
+            subject=owner_stop_subject(self.s.worker_id),
+            request=RecordingRef,
+            reply=Recording,
+            summary="stop a recording this worker runs",
+            timeout_s=STOP_WAIT_S + 1,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self._jobs: Any = None
+
+    def bindings(self) -> list[Binding[Any, Any]]:
+        return [
+            bind(START_RECORDING, self.start),
+            bind(STOP_RECORDING, self.stop),
+            bind(GET_RECORDING, self.get),
+            bind(LIST_RECORDINGS, self.list),
+            bind(DELETE_RECORDING, self.delete),
+            bind(self.owner_stop, self.stop_owned),
+        ]
+
+    # -- endpoints ------------------------------------------------------------------------------
+    async def start(self, req: StartRecordingRequest) -> Recording:
+        session = await call(self.bus.nc, GET_SESSION, SessionRef(id=req.session_id))
+        free_mb = self.files.free_bytes() // 1_000_000
+        if free_mb < self.s.min_free_mb:
+            raise ServiceError(
+                ErrorCode.NO_SPACE,
+                f"disk full: {free_mb} MB free in the "
+                f"recordings folder (need at least {self.s.min_free_mb} MB)",
+            )
+        rid = uuid.uuid4().hex[:12]
+        await self.runner.locks.take(session.id, rid)
+        started = utcnow()
+        rec = Recording(
+            id=rid,
+            session_id=session.id,
+            session_name=session.name,
+            source=session.url,
+            state="starting",
+            requested_duration_s=req.duration_s,
+            started_at=started,
+            file_name=file_name(session.name, started, rid),
+            **new_recording_fields(session),
+        )
+        await self.catalog.put(rec)
+        job = RecordingJob(recording_id=rid, session=session)
+        await self.bus.js.publish(JOBS_SUBJECT, job.model_dump_json().encode())
+        log.info(
+            "recording %s queued for session %s (%s)",
+            rid,
+            session.id,
+            f"{req.duration_s:g} s" if req.duration_s else "until stopped",
+        )
+        return rec
+
+    async def stop(self, ref: RecordingRef) -> Recording:
+        rec = await self.catalog.require(ref.id)
+        if rec.state not in ACTIVE_STATES:
+            return rec  # already ended: stopping is idempotent
+        if rec.owner is None:  # still queued: it never started
+            rec = await self.catalog.update(
+                rec.id, state="stopped", ended_at=utcnow(), end_reason="stopped before it started"
+            )
+            await self.runner.locks.release(rec.session_id, rec.id)
+            return rec
+        if rec.owner == self.s.worker_id:
+            return await self.stop_owned(ref)
+        target = Endpoint(**{**self.owner_stop.__dict__, "subject": owner_stop_subject(rec.owner)})
+        return await call(self.bus.nc, target, ref)
+
+    async def stop_owned(self, ref: RecordingRef) -> Recording:
+        try:
+            final = await self.runner.stop(ref.id, "stopped", STOP_WAIT_S)
+        except TimeoutError:
+            raise ServiceError(
+                ErrorCode.TIMEOUT, f"recording {ref.id} is still finalizing"
+            ) from None
+        return final if final is not None else await self.catalog.require(ref.id)
+
+    async def get(self, ref: RecordingRef) -> Recording:
+        return await self.catalog.require(ref.id)
+
+    async def list(self, _: ListRecordingsRequest) -> RecordingList:
+        return RecordingList(recordings=await self.catalog.all())
+
+    async def delete(self, ref: RecordingRef) -> RecordingDeleted:
+        rec = await self.catalog.require(ref.id)
+        if rec.state in ACTIVE_STATES:
+            raise ServiceError(
+                ErrorCode.CONFLICT, f"recording {rec.id} is {rec.state}: stop it first"
+            )
+        for path in (
+            self.files.final(rec.file_name),
+            self.files.partial(rec.id),
+            self.files.thumbnail(rec.id),
+        ):
+            path.unlink(missing_ok=True)
+        await self.catalog.delete(rec.id)
+        log.info("recording %s deleted (%s)", rec.id, rec.file_name)
+        return RecordingDeleted(id=rec.id)
+
+    # -- background work ------------------------------------------------------------------------
+    async def start_background(self) -> None:
+        await self.runner.recover()
+        await subscribe_events(self.bus.nc, self._on_session_event, SESSION_EVENTS.wildcard)
+        await self.bus.js.add_consumer(
+            JOBS_STREAM,
+            ConsumerConfig(
+                durable_name=JOBS_CONSUMER,
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=30,
+            ),
+        )
+        self._jobs = await self.bus.js.pull_subscribe_bind(JOBS_CONSUMER, JOBS_STREAM)
+        self._tasks.append(asyncio.create_task(self._job_loop(self._jobs)))
+
+    async def stop_background(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._jobs is not None:  # else draining NATS waits on it for its whole time-out
+            with contextlib.suppress(Exception):
+                await self._jobs.unsubscribe()
+        await self.runner.stop_all("the recorder was shut down")
+
+    async def _job_loop(self, sub: Any) -> None:
+        while True:
+            if self.runner.free_slots <= 0:
+                self.runner.capacity_freed.clear()
+                await self.runner.capacity_freed.wait()
+                continue
+            try:
+                msgs = await sub.fetch(1, timeout=1)
+            except (NatsTimeout, TimeoutError):
+                continue
+            except Exception:
+                log.exception("job fetch failed")
+                await asyncio.sleep(1)
+                continue
+            for msg in msgs:
+                try:
+                    await self._take_job(RecordingJob.model_validate_json(msg.data))
+                except Exception:
+                    log.exception("recording job failed")
+                await msg.ack()
+
+    async def _take_job(self, job: RecordingJob) -> None:
+        rec = await self.catalog.get(job.recording_id)
+        if rec is None or rec.state != "starting":
+            return  # stopped or deleted while queued
+        rec = await self.catalog.update(rec.id, state="recording", owner=self.s.worker_id)
+        self.runner.start(rec, job.session)
+
+    async def _on_session_event(self, _subject: str, event: Event) -> None:
+        if not isinstance(event, SessionEvent) or event.event != "closing":
+            return
+        for run in list(self.runner.running.values()):
+            if run.recording.session_id == event.session_id:
+                log.info("recording %s: session %s is closing", run.recording.id, event.session_id)
+                await self.runner.stop(run.recording.id, "the session was closed", 30)
