@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from camrec_contracts import catalog, sessions
+from camrec_contracts import catalog, recordings, sessions
 from camrec_contracts.errors import ErrorReply
 from camrec_contracts.events import SERVICE_EVENTS, TOPICS, EventTopic, ServiceEvent, parse_event
 from camrec_contracts.rpc import Endpoint
@@ -25,7 +25,53 @@ SESSION = {
     "created_at": "2026-11-24T10:00:00Z",
 }
 
+RECORDING = {
+    "id": "abcdef012345",
+    "session_id": "0123456789ab",
+    "session_name": "door",
+    "source": "rtsp://***@cam.local/live",
+    "state": "finished",
+    "end_reason": "completed",
+    "requested_duration_s": 60,
+    "duration_s": 60.0,
+    "started_at": "2026-11-24T10:00:00Z",
+    "ended_at": "2026-11-24T10:01:00Z",
+    "owner": "w1",
+    "file_name": "door_20261124-100000_abcdef01.mp4",
+    "size_bytes": 123,
+    "transcoded": False,
+    "fragmented": False,
+    "has_thumbnail": True,
+    "video": {
+        "codec": "h264",
+        "width": 1280,
+        "height": 720,
+        "frames": 1500,
+        "avg_frame_interval_ms": 40.0,
+        "min_frame_interval_ms": 40.0,
+        "max_frame_interval_ms": 40.0,
+    },
+    "audio": {"codec": "aac", "sample_rate": 48000, "channels": 1},
+}
+
 SAMPLES: dict[type[BaseModel], dict[str, Any]] = {
+    recordings.Recording: RECORDING,
+    recordings.StartRecordingRequest: {"session_id": "0123456789ab", "duration_s": 300},
+    recordings.RecordingRef: {"id": "abcdef012345"},
+    recordings.ListRecordingsRequest: {},
+    recordings.RecordingList: {"recordings": [RECORDING]},
+    recordings.RecordingDeleted: {"id": "abcdef012345"},
+    recordings.RecordingJob: {"recording_id": "abcdef012345", "session": SESSION},
+    recordings.RecordingEvent: {
+        "event": "progress",
+        "recording_id": "abcdef012345",
+        "session_id": "0123456789ab",
+        "state": "recording",
+        "elapsed_s": 3.0,
+        "size_bytes": 1000,
+        "bitrate_kbps": 2000.0,
+        "at": "2026-11-24T10:00:03Z",
+    },
     sessions.OpenSessionRequest: {"url": "rtsp://cam/live", "name": "door"},
     sessions.Session: SESSION,
     sessions.SessionRef: {"id": "0123456789ab"},

@@ -1,0 +1,124 @@
+"""FFmpeg command lines are pure functions: checked here without running FFmpeg."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from camrec_contracts.sessions import AudioInfo, Session, VideoInfo
+from camrec_recorder.ffmpeg_args import record_args, remux_args, thumbnail_args
+from camrec_recorder.files import Files, file_name
+from camrec_recorder.settings import RecorderSettings
+from camrec_recorder.supervisor import parse_progress
+
+SETTINGS = RecorderSettings(worker_id="w1")
+OUT = Path("/rec/.partial/abc.mp4")
+
+
+def session(video: str, audio: str | None) -> Session:
+    return Session(
+        id="0123456789ab",
+        name="door",
+        url="rtsp://***@cam/live",
+        source_kind="rtsp",
+        relay="go2rtc",
+        relay_url="rtsp://relay:8555/camrec-0123456789ab",
+        state="ready",
+        video=VideoInfo(codec=video, width=1280, height=720, fps=25),
+        audio=AudioInfo(codec=audio) if audio else None,
+        created_at=datetime.now(UTC),
+    )
+
+
+def after(argv: list[str], flag: str) -> str:
+    return argv[argv.index(flag) + 1]
+
+
+def test_h264_aac_is_copied_from_the_relay_over_tcp() -> None:
+    argv = record_args(SETTINGS, session("h264", "aac"), OUT, 60)
+    assert after(argv, "-i") == "rtsp://relay:8555/camrec-0123456789ab"
+    assert after(argv, "-rtsp_transport") == "tcp"
+    assert after(argv, "-c:v") == "copy" and after(argv, "-c:a") == "copy"
+    assert "libx264" not in argv and "-fps_mode" not in argv
+    assert after(argv, "-t") == "60"
+    assert argv[-1] == str(OUT)
+
+
+@pytest.mark.parametrize("codec", ["hevc", "mjpeg", "mpeg4"])
+def test_other_video_is_encoded_keeping_every_timestamp(codec: str) -> None:
+    argv = record_args(SETTINGS, session(codec, None), OUT, None)
+    assert after(argv, "-c:v") == "libx264"
+    assert after(argv, "-preset") == "veryfast" and after(argv, "-crf") == "23"
+    assert after(argv, "-pix_fmt") == "yuv420p"
+    assert after(argv, "-fps_mode") == "passthrough"
+
+
+@pytest.mark.parametrize("video", ["h264", "hevc", "mjpeg"])
+def test_never_a_constant_frame_rate(video: str) -> None:
+    argv = record_args(SETTINGS, session(video, "aac"), OUT, 10)
+    joined = " ".join(argv)
+    assert "-r" not in argv and "fps=" not in joined and "-vsync" not in argv
+    assert "cfr" not in joined
+
+
+@pytest.mark.parametrize(
+    ("audio", "expected"),
+    [
+        ("aac", ["-c:a", "copy"]),
+        ("pcm_alaw", ["-c:a", "aac", "-b:a", "128k"]),
+        ("pcm_mulaw", ["-c:a", "aac", "-b:a", "128k"]),
+        ("opus", ["-c:a", "aac", "-b:a", "128k"]),
+        (None, ["-an"]),
+    ],
+)
+def test_audio_becomes_aac_or_nothing(audio: str | None, expected: list[str]) -> None:
+    argv = record_args(SETTINGS, session("h264", audio), OUT, None)
+    start = argv.index(expected[0])
+    assert argv[start : start + len(expected)] == expected
+    assert ("-map" in argv and "0:a:0?" in argv) == (audio is not None)
+
+
+def test_until_stopped_has_no_duration_and_writes_flushed_fragments() -> None:
+    argv = record_args(SETTINGS, session("h264", "aac"), OUT, None)
+    assert "-t" not in argv
+    assert after(argv, "-movflags") == "+frag_keyframe+empty_moov+default_base_moof"
+    assert after(argv, "-frag_duration") == "1000000"
+    assert after(argv, "-flush_packets") == "1"
+    assert after(argv, "-progress") == "pipe:1"
+
+
+def test_remux_copies_with_the_index_in_front() -> None:
+    argv = remux_args("ffmpeg", OUT, Path("/rec/x.mp4"))
+    assert after(argv, "-c") == "copy" and after(argv, "-movflags") == "+faststart"
+    assert thumbnail_args("ffmpeg", Path("/rec/x.mp4"), Path("/t.jpg"), 1.0)[-1] == "/t.jpg"
+
+
+def test_file_names_are_safe_and_never_from_a_path() -> None:
+    started = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)
+    assert (
+        file_name("Front door", started, "abcdef012345")
+        == "Front-door_20261124-100000_abcdef01.mp4"
+    )
+    assert (
+        file_name("../../etc/passwd", started, "abcdef012345")
+        == "etc-passwd_20261124-100000_abcdef01.mp4"
+    )
+    assert file_name("∅", started, "abcdef012345").startswith("camera_")
+
+
+def test_files_refuse_names_outside_the_folder(tmp_path: Path) -> None:
+    files = Files(tmp_path)
+    assert files.final("a.mp4") == (tmp_path / "a.mp4").resolve()
+    with pytest.raises(ValueError):
+        files.final("../a.mp4")
+
+
+def test_progress_blocks() -> None:
+    block = {"out_time_us": "7040000", "total_size": "1048576", "bitrate": "1191.6kbits/s"}
+    p = parse_progress(block)
+    assert p is not None and p.elapsed_s == 7.04 and p.size_bytes == 1048576
+    assert p.bitrate_kbps == 1191.6
+    assert parse_progress({"out_time_us": "N/A", "bitrate": "N/A"}) is None
+    assert parse_progress({"out_time_us": "0", "bitrate": "N/A"}).bitrate_kbps is None  # type: ignore[union-attr]
