@@ -1,0 +1,90 @@
+"""Stop mid-way, and FFmpeg killed mid-way: the file is always there and plays."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+import httpx
+
+from camrec_contracts.bus import Bus
+
+from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
+from tests.media import codecs, ffprobe_json, probe_streams
+from tests.recordings.conftest import (
+    TERMINAL,
+    Recorders,
+    open_session,
+    wait_for,
+    wait_recorded,
+)
+
+
+def decoded_seconds(path: Path) -> float:
+    """Decode the whole file (errors fail) and return its last video frame time."""
+    data = ffprobe_json(str(path), ["-select_streams", "v:0", "-show_entries",
+                                    "frame=best_effort_timestamp_time"], timeout_s=120)
+    return max(float(f["best_effort_timestamp_time"]) for f in data["frames"])
+
+
+def ffmpeg_pid(partial: Path) -> int:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if str(partial) in cmd and "ffmpeg" in cmd and "-i" in cmd:
+                return int(entry.name)
+    raise AssertionError("no FFmpeg writing the recording")
+
+
+async def start(api: httpx.AsyncClient, url: str, duration: float | None) -> dict[str, object]:
+    session = await open_session(api, url)
+    rec = (await api.post(f"/api/sessions/{session['id']}/recordings",
+                          json={"duration_s": duration})).json()
+    await wait_for(api, rec["id"], {"recording"}, 15)
+    return dict(rec)
+
+
+async def test_stop_after_seven_seconds(
+    rapi: httpx.AsyncClient, bus: Bus, recorders: Recorders, rtsp_cameras: RtspCameras
+) -> None:
+    rec = await start(rapi, rtsp_cameras.url(H264_AAC), 60)
+    await wait_recorded(bus, str(rec["id"]), 7)
+    asked = time.monotonic()
+    stopped = await rapi.post(f"/api/recordings/{rec['id']}/stop")
+    took = time.monotonic() - asked
+    assert stopped.status_code == 200, stopped.text
+    assert took <= 10
+    body = stopped.json()
+    assert body["state"] == "stopped" and body["end_reason"] == "stopped"
+    assert abs(body["duration_s"] - 7) <= 1.0
+    path = recorders.root / body["file_name"]
+    assert codecs(probe_streams(str(path))) == {"video": "h264", "audio": "aac"}
+    assert abs(decoded_seconds(path) - body["duration_s"]) < 0.5
+    # stopping again is harmless, deleting works once it has ended
+    assert (await rapi.post(f"/api/recordings/{rec['id']}/stop")).json()["state"] == "stopped"
+    assert (await rapi.delete(f"/api/recordings/{rec['id']}")).status_code == 204
+    assert not path.exists()
+    assert (await rapi.get(f"/api/recordings/{rec['id']}")).status_code == 404
+
+
+async def test_ffmpeg_killed_leaves_a_playable_file(
+    rapi: httpx.AsyncClient, bus: Bus, recorders: Recorders, rtsp_cameras: RtspCameras
+) -> None:
+    rec = await start(rapi, rtsp_cameras.url(H264_AAC), None)
+    partial = recorders.root / ".partial" / f"{rec['id']}.mp4"
+    await wait_recorded(bus, str(rec["id"]), 6)
+    pid = ffmpeg_pid(partial)
+    os.kill(pid, signal.SIGKILL)
+    done = await wait_for(rapi, str(rec["id"]), TERMINAL, 30)
+    assert done["state"] == "interrupted"
+    assert done["end_reason"] == "FFmpeg was killed (SIGKILL)"
+    path = recorders.root / done["file_name"]
+    seconds = decoded_seconds(path)
+    assert seconds >= 5  # 6 s were written before the kill: at most a fragment (~1 s) is lost
+    assert done["duration_s"] is not None and abs(done["duration_s"] - seconds) < 1
