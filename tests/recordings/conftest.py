@@ -42,9 +42,14 @@ class Recorders:
 
     def settings(self, worker_id: str, capacity: int = 3) -> RecorderSettings:
         return RecorderSettings(
-            nats_url=self.nats_url, recordings_dir=self.root, worker_id=worker_id,
-            worker_capacity=capacity, ffmpeg=binary("ffmpeg"), ffprobe=binary("ffprobe"),
-            min_free_mb=0, stall_timeout_s=6,
+            nats_url=self.nats_url,
+            recordings_dir=self.root,
+            worker_id=worker_id,
+            worker_capacity=capacity,
+            ffmpeg=binary("ffmpeg"),
+            ffprobe=binary("ffprobe"),
+            min_free_mb=0,
+            stall_timeout_s=6,
         )
 
     async def start(self, worker_id: str = "w1", capacity: int = 3) -> None:
@@ -60,8 +65,9 @@ class Recorders:
 
 
 @pytest.fixture
-async def recorders(bus: Bus, nats_settings: CamrecSettings, tmp_path: Path
-                    ) -> AsyncIterator[Recorders]:
+async def recorders(
+    bus: Bus, nats_settings: CamrecSettings, tmp_path: Path
+) -> AsyncIterator[Recorders]:
     r = Recorders(bus, nats_settings.nats_url, tmp_path / "recordings")
     try:
         yield r
@@ -70,14 +76,18 @@ async def recorders(bus: Bus, nats_settings: CamrecSettings, tmp_path: Path
 
 
 @pytest.fixture
-async def rapi(bus: Bus, nats_settings: CamrecSettings, proxies: Proxies, recorders: Recorders
-               ) -> AsyncIterator[httpx.AsyncClient]:
+async def rapi(
+    bus: Bus, nats_settings: CamrecSettings, proxies: Proxies, recorders: Recorders
+) -> AsyncIterator[httpx.AsyncClient]:
     """The api with one proxy and one recorder worker (w1) running."""
     await proxies.start()
     await recorders.start("w1")
     settings = ApiSettings(nats_url=nats_settings.nats_url, recordings_dir=recorders.root)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings, bus)),
-                                 base_url="http://api", timeout=30) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(settings, bus)),
+        base_url="http://api",
+        timeout=30,
+    ) as client:
         yield client
 
 
@@ -87,8 +97,9 @@ async def open_session(api: httpx.AsyncClient, url: str, name: str = "cam") -> d
     return dict(response.json())
 
 
-async def wait_for(api: httpx.AsyncClient, rid: str, states: set[str], timeout_s: float
-                   ) -> dict[str, Any]:
+async def wait_for(
+    api: httpx.AsyncClient, rid: str, states: set[str], timeout_s: float
+) -> dict[str, Any]:
     """Poll the recording until its state is one of ``states``."""
     deadline = time.monotonic() + timeout_s
     while True:

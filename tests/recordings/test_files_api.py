@@ -31,8 +31,9 @@ async def test_file_range_download_and_secrets(
     with MjpegCamera(password=SECRET, frame_count=10, width=640, height=360) as camera:
         url = f"http://admin:{SECRET}@127.0.0.1:{camera.port}/auth/stream.mjpeg"
         session = await open_session(rapi, url, "gate")
-        started = await rapi.post(f"/api/sessions/{session['id']}/recordings",
-                                  json={"duration_s": 3})
+        started = await rapi.post(
+            f"/api/sessions/{session['id']}/recordings", json={"duration_s": 3}
+        )
         rec = await wait_for(rapi, started.json()["id"], TERMINAL, 40)
     assert rec["state"] == "finished"
     rid = rec["id"]
@@ -51,8 +52,13 @@ async def test_file_range_download_and_secrets(
     down = await rapi.get(f"/api/recordings/{rid}/file", params={"download": "1"})
     assert down.headers["content-disposition"] == f'attachment; filename="{rec["file_name"]}"'
 
-    for bad in ["..%2F..%2Fetc%2Fpasswd", "../../etc/passwd", "0123456789ab", "ABC",
-                rec["file_name"]]:
+    for bad in [
+        "..%2F..%2Fetc%2Fpasswd",
+        "../../etc/passwd",
+        "0123456789ab",
+        "ABC",
+        rec["file_name"],
+    ]:
         for suffix in ("", "/file", "/thumbnail"):
             response = await rapi.get(f"/api/recordings/{bad}{suffix}")
             assert response.status_code == 404, (bad, suffix, response.text)
@@ -61,9 +67,13 @@ async def test_file_range_download_and_secrets(
 
     kv = await bus.js.key_value(RECORDINGS_BUCKET)
     catalog = (await kv.get(rid)).value.decode()
-    for where, text in [("file name", rec["file_name"]), ("catalog", catalog),
-                        ("files", " ".join(p.name for p in recorders.root.rglob("*"))),
-                        ("logs", caplog.text), ("api", str(listing))]:
+    for where, text in [
+        ("file name", rec["file_name"]),
+        ("catalog", catalog),
+        ("files", " ".join(p.name for p in recorders.root.rglob("*"))),
+        ("logs", caplog.text),
+        ("api", str(listing)),
+    ]:
         assert SECRET not in text, f"password in {where}"
 
 
@@ -83,8 +93,16 @@ async def test_delete_while_recording_is_409(
     assert (recorders.root / done["file_name"]).stat().st_size > 0
 
 
-@pytest.mark.parametrize("body", [{"duration_s": 0}, {"duration_s": -5},
-                                  {"duration_s": 86401}, {"duration_s": "long"}, {"x": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"duration_s": 0},
+        {"duration_s": -5},
+        {"duration_s": 86401},
+        {"duration_s": "long"},
+        {"x": 1},
+    ],
+)
 async def test_bad_durations_are_422(rapi: httpx.AsyncClient, body: dict[str, object]) -> None:
     response = await rapi.post("/api/sessions/0123456789ab/recordings", json=body)
     assert response.status_code == 422 and response.json()["code"] == "invalid_request"

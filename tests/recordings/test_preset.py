@@ -14,8 +14,11 @@ async def test_one_minute_preset(
     presets = (await rapi.get("/api/config")).json()["recording_durations_s"]
     assert presets[0] == 60
     session = await open_session(rapi, rtsp_cameras.url(H264_AAC))
-    rec = (await rapi.post(f"/api/sessions/{session['id']}/recordings",
-                           json={"duration_s": presets[0]})).json()
+    rec = (
+        await rapi.post(
+            f"/api/sessions/{session['id']}/recordings", json={"duration_s": presets[0]}
+        )
+    ).json()
     done = await wait_for(rapi, rec["id"], TERMINAL, 100)
     assert done["state"] == "finished" and done["end_reason"] == "completed"
     assert abs(done["duration_s"] - 60) <= 0.5

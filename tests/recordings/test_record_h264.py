@@ -47,8 +47,7 @@ async def test_fifteen_seconds_stream_copied(
     rapi: httpx.AsyncClient, recorders: Recorders, rtsp_cameras: RtspCameras
 ) -> None:
     session = await open_session(rapi, rtsp_cameras.url(H264_AAC), "front door")
-    started = await rapi.post(f"/api/sessions/{session['id']}/recordings",
-                              json={"duration_s": 15})
+    started = await rapi.post(f"/api/sessions/{session['id']}/recordings", json={"duration_s": 15})
     assert started.status_code == 202, started.text
     rec = started.json()
     assert rec["state"] == "starting" and rec["transcoded"] is False
@@ -70,8 +69,10 @@ async def test_fifteen_seconds_stream_copied(
     assert codecs(probe_streams(str(path))) == {"video": "h264", "audio": "aac"}
     assert done["video"]["codec"] == "h264" and done["audio"]["codec"] == "aac"
     assert abs(done["video"]["avg_frame_interval_ms"] - 40) < 1
-    first = ffprobe_json(str(path), ["-select_streams", "v:0", "-read_intervals", "%+#1",
-                                     "-show_entries", "packet=flags"])["packets"][0]
+    first = ffprobe_json(
+        str(path),
+        ["-select_streams", "v:0", "-read_intervals", "%+#1", "-show_entries", "packet=flags"],
+    )["packets"][0]
     assert first["flags"].startswith("K")
     boxes = top_level_boxes(path)
     assert boxes.index("moov") < boxes.index("mdat"), boxes

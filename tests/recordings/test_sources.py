@@ -17,8 +17,9 @@ from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_fo
 
 async def record(api: httpx.AsyncClient, url: str, seconds: float) -> dict[str, object]:
     session = await open_session(api, url)
-    rec = (await api.post(f"/api/sessions/{session['id']}/recordings",
-                          json={"duration_s": seconds})).json()
+    rec = (
+        await api.post(f"/api/sessions/{session['id']}/recordings", json={"duration_s": seconds})
+    ).json()
     return await wait_for(api, rec["id"], TERMINAL, seconds + 30)
 
 
@@ -73,6 +74,7 @@ async def test_mjpeg_keeps_the_cameras_frame_timing(
     assert worst < 0.03, f"frame times drift from the camera's by up to {worst * 1000:.0f} ms"
     window = sent_frames[offset : offset + len(times)]
     assert len(window) == len(times)
-    expected = sum(1 for f in sent_frames
-                   if window[0].monotonic <= f.monotonic <= window[-1].monotonic)
+    expected = sum(
+        1 for f in sent_frames if window[0].monotonic <= f.monotonic <= window[-1].monotonic
+    )
     assert abs(expected - len(times)) <= 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import time
@@ -11,7 +10,6 @@ from pathlib import Path
 import httpx
 
 from camrec_contracts.bus import Bus
-
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
 from tests.media import codecs, ffprobe_json, probe_streams
 from tests.recordings.conftest import (
@@ -25,8 +23,11 @@ from tests.recordings.conftest import (
 
 def decoded_seconds(path: Path) -> float:
     """Decode the whole file (errors fail) and return its last video frame time."""
-    data = ffprobe_json(str(path), ["-select_streams", "v:0", "-show_entries",
-                                    "frame=best_effort_timestamp_time"], timeout_s=120)
+    data = ffprobe_json(
+        str(path),
+        ["-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time"],
+        timeout_s=120,
+    )
     return max(float(f["best_effort_timestamp_time"]) for f in data["frames"])
 
 
@@ -44,8 +45,9 @@ def ffmpeg_pid(partial: Path) -> int:
 
 async def start(api: httpx.AsyncClient, url: str, duration: float | None) -> dict[str, object]:
     session = await open_session(api, url)
-    rec = (await api.post(f"/api/sessions/{session['id']}/recordings",
-                          json={"duration_s": duration})).json()
+    rec = (
+        await api.post(f"/api/sessions/{session['id']}/recordings", json={"duration_s": duration})
+    ).json()
     await wait_for(api, rec["id"], {"recording"}, 15)
     return dict(rec)
 

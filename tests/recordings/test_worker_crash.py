@@ -1,0 +1,78 @@
+"""kill -9 of a recorder worker mid-recording: its FFmpeg finishes the fragment it was
+writing, and when the worker comes back the recording is ``interrupted`` with a file that
+decodes to within ~2 s of the kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from camrec_contracts.bus import Bus
+from camrec_contracts.services import RECORDER, ping_service
+from camrec_contracts.settings import CamrecSettings
+from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
+from camrec_devstack.paths import binary
+from camrec_devstack.procs import ManagedProcess
+from tests.recordings.conftest import TERMINAL, open_session, wait_for, wait_recorded
+from tests.recordings.test_stop_and_crash import decoded_seconds
+
+
+def worker(nats: CamrecSettings, root: Path) -> ManagedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAMREC_")}
+    env.update(
+        CAMREC_NATS_URL=nats.nats_url,
+        CAMREC_RECORDINGS_DIR=str(root),
+        CAMREC_WORKER_ID="crashy",
+        CAMREC_MIN_FREE_MB="0",
+        CAMREC_FFMPEG=binary("ffmpeg"),
+        CAMREC_FFPROBE=binary("ffprobe"),
+    )
+    return ManagedProcess("recorder", [sys.executable, "-m", "camrec_recorder"], env=env).start()
+
+
+async def until_pinged(bus: Bus, proc: ManagedProcess) -> None:
+    while not await ping_service(bus.nc, RECORDER, timeout_s=0.3, gather_s=0):
+        assert proc.running(), proc.tail()
+
+
+async def test_worker_killed_then_restarted(
+    api: httpx.AsyncClient,
+    bus: Bus,
+    nats_settings: CamrecSettings,
+    rtsp_cameras: RtspCameras,
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "recordings"
+    first = worker(nats_settings, root)
+    try:
+        await until_pinged(bus, first)
+        session = await open_session(api, rtsp_cameras.url(H264_AAC))
+        rec = (await api.post(f"/api/sessions/{session['id']}/recordings", json={})).json()
+        await wait_recorded(bus, rec["id"], 6)
+        os.kill(first.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        first.proc.wait(10)  # type: ignore[union-attr]
+        partial = root / ".partial" / f"{rec['id']}.mp4"
+        # the orphaned FFmpeg got SIGTERM from the kernel (PDEATHSIG) and ends by itself
+        assert partial.exists()
+        gone = await api.get(f"/api/recordings/{rec['id']}")
+        assert gone.status_code == 503  # no recorder left to answer, and the api says so
+        second = worker(nats_settings, root)
+        try:
+            await until_pinged(bus, second)
+            done = await wait_for(api, rec["id"], TERMINAL, 30)
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+    assert done["state"] == "interrupted"
+    assert done["end_reason"] == "the recorder stopped while recording"
+    # progress had reported 6 s before the kill; the file holds at least that, less ~2 s
+    seconds = decoded_seconds(root / done["file_name"])
+    assert seconds >= 6 - 2
+    assert time.monotonic() - killed < 60
