@@ -40,7 +40,7 @@ class Recorders:
     def __post_init__(self) -> None:
         self.group = InProcess(RECORDER, self.bus)
 
-    def settings(self, worker_id: str, capacity: int = 3) -> RecorderSettings:
+    def settings(self, worker_id: str, capacity: int = 3, min_free_mb: int = 0) -> RecorderSettings:
         return RecorderSettings(
             nats_url=self.nats_url,
             recordings_dir=self.root,
@@ -48,12 +48,12 @@ class Recorders:
             worker_capacity=capacity,
             ffmpeg=binary("ffmpeg"),
             ffprobe=binary("ffprobe"),
-            min_free_mb=0,
+            min_free_mb=min_free_mb,
             stall_timeout_s=6,
         )
 
-    async def start(self, worker_id: str = "w1", capacity: int = 3) -> None:
-        settings = self.settings(worker_id, capacity)
+    async def start(self, worker_id: str = "w1", capacity: int = 3, min_free_mb: int = 0) -> None:
+        settings = self.settings(worker_id, capacity, min_free_mb)
         inner = worker_factory(settings)
 
         async def make_worker(bus: Bus) -> Worker:

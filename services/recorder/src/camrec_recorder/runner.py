@@ -120,9 +120,11 @@ class Runner:
         if run.stop_reason is not None:
             return "stopped", run.stop_reason
         if ended.kind == "completed":
+            # FFmpeg also exits 0 when the source ends: only a timed recording that reached
+            # its duration is finished; anything else was cut off by the camera.
             wanted = run.recording.requested_duration_s
             got = run.supervisor.last.elapsed_s if run.supervisor.last else 0.0
-            if wanted is None or got >= wanted - EARLY_END_S:
+            if wanted is not None and got >= wanted - EARLY_END_S:
                 return "finished", "completed"
             return "interrupted", f"the source ended after {got:.1f} s"
         return "interrupted", ended.reason
