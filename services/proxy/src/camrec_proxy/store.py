@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-from nats.js.errors import KeyNotFoundError, NoKeysError
 from nats.js.kv import KeyValue
 
+from camrec_contracts.kvstore import ModelStore
 from camrec_contracts.sessions import SessionRecord
 
 
 class SessionStore:
     def __init__(self, kv: KeyValue) -> None:
-        self._kv = kv
+        self._store = ModelStore(kv, SessionRecord)
 
     async def put(self, record: SessionRecord) -> None:
-        await self._kv.put(record.session.id, record.model_dump_json().encode())
+        await self._store.put(record.session.id, record)
 
     async def get(self, session_id: str) -> SessionRecord | None:
-        try:
-            entry = await self._kv.get(session_id)
-        except KeyNotFoundError:
-            return None
-        return SessionRecord.model_validate_json(entry.value) if entry.value else None
+        return await self._store.get(session_id)
 
     async def delete(self, session_id: str) -> None:
-        await self._kv.delete(session_id)
+        await self._store.delete(session_id)
 
     async def all(self) -> list[SessionRecord]:
-        try:
-            keys = await self._kv.keys()
-        except NoKeysError:
-            return []
-        records = [r for r in [await self.get(k) for k in keys] if r is not None]
-        return sorted(records, key=lambda r: r.session.created_at)
+        """Oldest first."""
+        return sorted(await self._store.all(), key=lambda r: r.session.created_at)

@@ -5,27 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.kvstore import ModelStore
 from camrec_contracts.recordings import ACTIVE_STATES, Recording
 
 
 class Catalog:
     def __init__(self, kv: KeyValue) -> None:
-        self._kv = kv
+        self._store = ModelStore(kv, Recording)
 
     async def put(self, recording: Recording) -> Recording:
-        await self._kv.put(recording.id, recording.model_dump_json().encode())
-        return recording
+        return await self._store.put(recording.id, recording)
 
     async def get(self, recording_id: str) -> Recording | None:
-        try:
-            entry = await self._kv.get(recording_id)
-        except KeyNotFoundError:
-            return None
-        return Recording.model_validate_json(entry.value) if entry.value else None
+        return await self._store.get(recording_id)
 
     async def require(self, recording_id: str) -> Recording:
         recording = await self.get(recording_id)
@@ -38,15 +34,11 @@ class Catalog:
         return await self.put(current.model_copy(update=changes))
 
     async def delete(self, recording_id: str) -> None:
-        await self._kv.delete(recording_id)
+        await self._store.delete(recording_id)
 
     async def all(self) -> list[Recording]:
-        try:
-            keys = await self._kv.keys()
-        except NoKeysError:
-            return []
-        found = [r for r in [await self.get(k) for k in keys] if r is not None]
-        return sorted(found, key=lambda r: r.started_at, reverse=True)
+        """Newest first."""
+        return sorted(await self._store.all(), key=lambda r: r.started_at, reverse=True)
 
 
 class ActiveLocks:
