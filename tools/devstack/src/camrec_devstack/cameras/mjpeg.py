@@ -161,13 +161,17 @@ class MjpegCamera:
             sent = SentFrame(
                 client, index, time.time(), time.monotonic(), hashlib.sha256(jpeg).hexdigest()
             )
+            # Logged before the write so a reader that has the frame always finds it logged;
+            # withdrawn if the write fails (the client never got it).
+            with self._lock:
+                self._log.append(sent)
             try:
                 handler.wfile.write(head + jpeg + b"\r\n")
                 handler.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
+                with self._lock:
+                    self._log.remove(sent)
                 return
-            with self._lock:
-                self._log.append(sent)
             # The camera's own irregular rhythm (not a test waiting on something).
             self._stop.wait(rng.uniform(self.min_interval_s, self.max_interval_s))
 
