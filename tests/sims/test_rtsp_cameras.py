@@ -13,6 +13,7 @@ from camrec_devstack.cameras.rtsp import (
     CAMERAS,
     H264_AAC,
     H264_ALAW,
+    H264_CLOCK,
     H264_NOAUDIO,
     H265_AAC,
     RtspCameras,
@@ -28,6 +29,7 @@ EXPECTED = {
     H264_ALAW: {"video": "h264", "audio": "pcm_alaw"},
     H264_NOAUDIO: {"video": "h264"},
     H265_AAC: {"video": "hevc", "audio": "aac"},
+    H264_CLOCK: {"video": "h264", "audio": "aac"},
 }
 
 

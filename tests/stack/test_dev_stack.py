@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from camrec_contracts.services import SERVICES
 from camrec_devstack.paths import REPO, binary
@@ -114,7 +117,12 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         yield stack
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            # nginx's workers sit in nginx's own group and outlive a SIGKILLed master: take
+            # every group of the stack, not only the script's.
+            groups = {pgid for _, pgid, _ in stack_processes(stack)} | {proc.pid}
+            for pgid in groups:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pgid, signal.SIGKILL)
             proc.wait()
 
 
@@ -132,6 +140,15 @@ def test_api_config_through_nginx(dev_stack: DevStack) -> None:
     body = httpx.get(f"{dev_stack.url}/api/config", timeout=5).json()
     assert body["recording_durations_s"] == [60, 300, 3600, 5400, 7200, None]
     assert body["demo_camera"]["rtsp_url"].startswith("rtsp://")
+
+
+async def test_preview_websocket_through_nginx(dev_stack: DevStack) -> None:
+    """nginx upgrades /ws/preview/ to the previewer: an unknown session gets 4404."""
+    ws_url = dev_stack.url.replace("http://", "ws://") + "/ws/preview/0123456789ab"
+    async with connect(ws_url) as ws:
+        with pytest.raises(ConnectionClosed):
+            await ws.recv()
+        assert ws.close_code == 4404
 
 
 def test_nats_cli_micro_ls_lists_the_three_services(dev_stack: DevStack) -> None:

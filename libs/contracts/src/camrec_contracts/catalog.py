@@ -15,11 +15,16 @@ from pydantic import BaseModel
 from .errors import ErrorReply
 from .events import TOPICS, EventTopic
 from .jetstream import EVENTS_STREAM, JOBS_STREAM, KV_BUCKETS
+from .previews import PREVIEW_ENDPOINTS
 from .recordings import RECORDING_ENDPOINTS, RecordingJob
 from .rpc import Endpoint
 from .sessions import SESSION_ENDPOINTS, SessionRecord
 
-ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (*SESSION_ENDPOINTS, *RECORDING_ENDPOINTS)
+ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
+    *SESSION_ENDPOINTS,
+    *RECORDING_ENDPOINTS,
+    *PREVIEW_ENDPOINTS,
+)
 """Every request/reply endpoint."""
 
 

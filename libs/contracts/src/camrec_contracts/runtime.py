@@ -29,6 +29,8 @@ class Worker:
     bindings: list[Binding[Any, Any]] = field(default_factory=list)
     stop: Callable[[], Awaitable[None]] | None = None
     """Called on shutdown, before NATS is drained (stop children here)."""
+    stats: Callable[[], dict[str, Any]] | None = None
+    """Extra figures for ``nats micro stats`` (each endpoint's ``data``)."""
 
 
 WorkerFactory = Callable[[Bus], Awaitable[Worker]]
@@ -50,6 +52,7 @@ async def serve(
         version=__version__,
         description=SERVICES.get(name, name),
         queue_group=QUEUE_GROUP,
+        stats_handler=_stats_handler(worker),
     )
     await add_endpoints(service, worker.bindings)
     instance = service.id
@@ -72,6 +75,13 @@ async def serve(
         )
     await bus.close()
     log.info("%s stopped (instance %s)", name, instance)
+
+
+def _stats_handler(worker: Worker) -> Callable[[Any], Any] | None:
+    figures = worker.stats
+    if figures is None:
+        return None
+    return lambda _endpoint: figures()
 
 
 def _signal_event() -> asyncio.Event:

@@ -51,6 +51,10 @@ class Session(_Model):
     source_kind: Literal["rtsp", "mjpeg"]
     relay: Literal["mediamtx", "go2rtc"]
     relay_url: str = Field(description="RTSP URL of the relayed stream: read this, not the camera")
+    relay_mjpeg_url: str | None = Field(
+        default=None,
+        description="MJPEG sources: the relayed stream as HTTP multipart, the camera's own JPEGs",
+    )
     state: SessionState
     video: VideoInfo
     audio: AudioInfo | None

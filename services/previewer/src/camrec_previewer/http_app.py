@@ -1,18 +1,40 @@
-"""The previewer's HTTP side: liveness now; the WebSocket preview joins it later."""
+"""The previewer's HTTP side: liveness and ``/ws/preview/{session_id}``."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, WebSocket
 
 from camrec_contracts.bus import Bus
+from camrec_contracts.previews import CLOSE_UNAVAILABLE, CLOSE_UNKNOWN_SESSION
+
+from .service import LookupFailed, Previewer, UnknownSession
+from .viewer import serve_viewer
 
 
-def create_app(bus: Bus) -> FastAPI:
+def create_app(bus: Bus, previewer: Previewer) -> FastAPI:
     app = FastAPI(title="camrec previewer", docs_url=None, redoc_url=None)
 
     @app.get("/health")
     async def health() -> dict[str, str]:
         """Liveness of this process and its NATS link (for container healthchecks)."""
         return {"status": "ok" if bus.connected else "degraded"}
+
+    @app.websocket("/ws/preview/{session_id}")
+    async def preview(ws: WebSocket, session_id: str) -> None:
+        """Live JPEG frames of one session (binary) and its status (JSON text)."""
+        await ws.accept()
+        try:
+            hub = await previewer.attach(session_id)
+        except UnknownSession as error:
+            await ws.close(CLOSE_UNKNOWN_SESSION, str(error)[:120])
+            return
+        except LookupFailed as error:
+            await ws.close(CLOSE_UNAVAILABLE, str(error)[:120])
+            return
+        viewer = hub.join()
+        try:
+            await serve_viewer(ws, hub, viewer)
+        finally:
+            hub.leave(viewer)
 
     return app

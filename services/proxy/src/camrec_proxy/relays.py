@@ -28,6 +28,7 @@ class Relay(Protocol):
     async def paths(self) -> set[str]: ...
     async def wait_ready(self, path: str, timeout_s: float) -> None: ...
     def rtsp_url(self, path: str) -> str: ...
+    def mjpeg_url(self, path: str) -> str | None: ...
 
 
 class Go2RTCRelay:
@@ -53,6 +54,9 @@ class Go2RTCRelay:
 
     def rtsp_url(self, path: str) -> str:
         return f"{self._rtsp}/{path}"
+
+    def mjpeg_url(self, path: str) -> str | None:
+        return self._client.stream_mjpeg_url(path)
 
 
 class MediaMTXRelay:
@@ -83,6 +87,9 @@ class MediaMTXRelay:
 
     def rtsp_url(self, path: str) -> str:
         return f"{self._rtsp}/{path}"
+
+    def mjpeg_url(self, path: str) -> str | None:
+        return None
 
 
 class Relays:

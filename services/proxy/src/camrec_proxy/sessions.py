@@ -151,6 +151,7 @@ class SessionService:
             source_kind=cam.source_kind,
             relay=relay.kind,
             relay_url=url,
+            relay_mjpeg_url=relay.mjpeg_url(path) if cam.source_kind == "mjpeg" else None,
             state="ready",
             video=video,
             audio=audio,

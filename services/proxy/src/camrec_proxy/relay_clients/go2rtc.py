@@ -27,6 +27,10 @@ class Go2RTCClient:
             raise RelayError(f"go2rtc answered {response.status_code} to {method} /api/streams")
         return response
 
+    def stream_mjpeg_url(self, name: str) -> str:
+        """The stream as multipart MJPEG over HTTP (JPEG sources: the camera's own bytes)."""
+        return str(httpx.URL(f"{self._base}/api/stream.mjpeg", params={"src": name}))
+
     async def add_stream(self, name: str, source: str) -> None:
         await self._call("PUT", {"name": name, "src": source})
 

@@ -8,8 +8,11 @@ clients read it, like a real camera. go2rtc is ours here: nothing a user types r
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from ..go2rtc import Go2RTCConfig, start_go2rtc
 from ..paths import binary
@@ -19,7 +22,9 @@ H264_AAC = "h264_aac"
 H264_ALAW = "h264_alaw"
 H264_NOAUDIO = "h264_noaudio"
 H265_AAC = "h265_aac"
-CAMERAS = (H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC)
+H264_CLOCK = "h264_clock"
+"""H.264 + AAC whose frames carry their capture time and number (see ``clock.py``)."""
+CAMERAS = (H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC, H264_CLOCK)
 
 _LOW_LATENCY = ["-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
 _VIDEO = {
@@ -56,10 +61,15 @@ def camera_sources(ffmpeg: str, size: str = "1280x720", fps: int = 25) -> dict[s
         H264_NOAUDIO: ("h264", None),
         H265_AAC: ("h265", "aac"),
     }
-    return {
+    sources = {
         name: "exec:" + " ".join(camera_command(ffmpeg, video, audio, size, fps))
         for name, (video, audio) in specs.items()
     }
+    clock = [sys.executable, "-m", "camrec_devstack.cameras.clock", "--ffmpeg", ffmpeg]
+    sources[H264_CLOCK] = "exec:" + " ".join(
+        [*clock, "--size", size, "--fps", str(fps), "{output}"]
+    )
+    return sources
 
 
 @dataclass
@@ -73,6 +83,12 @@ class RtspCameras:
         if name not in self.config.streams:
             raise KeyError(f"no simulated camera {name!r}; have {sorted(self.config.streams)}")
         return self.config.rtsp_url(name)
+
+    def running(self, name: str) -> bool:
+        """Whether camera ``name`` is publishing now (its source has delivered packets)."""
+        streams = httpx.get(f"{self.config.api_url}/api/streams", timeout=2).json()
+        producers = (streams.get(name) or {}).get("producers") or []
+        return any(r.get("packets", 0) > 0 for p in producers for r in p.get("receivers") or [])
 
     def stop(self) -> None:
         self.process.stop()

@@ -1,0 +1,242 @@
+"""One session's preview: a single capture fanned out to its viewers, one-frame slot each.
+
+The capture starts with the first viewer and stops ``idle_stop_s`` after the last one leaves.
+A viewer that can't keep up finds only the newest frame in its slot when it is ready again:
+older ones are counted as skipped, never queued, so nobody falls behind and a slow viewer
+costs the others nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from camrec_contracts.previews import PreviewState, PreviewStatus, SessionPreviewStats, ViewerStats
+from camrec_contracts.sessions import Session
+
+from .sources import Source, SourceError
+
+log = logging.getLogger(__name__)
+
+FPS_WINDOW_S = 2.0
+RETRY_FIRST_S = 0.5
+
+
+@dataclass(frozen=True)
+class Frame:
+    jpeg: bytes
+    width: int
+    height: int
+    seq: int
+
+
+class Viewer:
+    """A viewer's one-frame slot and wake-up signal."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.wake = asyncio.Event()
+        self.sent = 0
+        self.skipped = 0
+        self._slot: Frame | None = None
+
+    def offer(self, frame: Frame) -> None:
+        if self._slot is not None:
+            self.skipped += 1
+        self._slot = frame
+        self.wake.set()
+
+    def take(self) -> Frame | None:
+        frame, self._slot = self._slot, None
+        return frame
+
+    def stats(self) -> ViewerStats:
+        return ViewerStats(viewer=self.number, frames_sent=self.sent, frames_skipped=self.skipped)
+
+
+SourceFactory = Callable[[Session], Source]
+StillOpen = Callable[[str], Awaitable[bool]]
+
+
+class SessionPreview:
+    def __init__(
+        self,
+        session: Session,
+        make_source: SourceFactory,
+        still_open: StillOpen,
+        *,
+        idle_stop_s: float,
+        retry_max_s: float,
+        on_idle: Callable[[SessionPreview], None] = lambda _: None,
+    ) -> None:
+        self.session = session
+        self._make_source = make_source
+        self._still_open = still_open
+        self._idle_stop_s = idle_stop_s
+        self._retry_max_s = retry_max_s
+        self._on_idle = on_idle
+        self.state: PreviewState = "connecting"
+        self.reason: str | None = None
+        self.width: int | None = None
+        self.height: int | None = None
+        self.viewers: dict[int, Viewer] = {}
+        self._numbers = itertools.count(1)
+        self._arrivals: deque[float] = deque()
+        self._capture: asyncio.Task[None] | None = None
+        self._idle: asyncio.Task[None] | None = None
+        self.captures_started = 0
+        self.frames_in = 0
+        self.frames_out = 0
+        self.passed_through = 0
+        self._encoded = 0
+        self._encode_s = 0.0
+
+    # -- viewers ---------------------------------------------------------------------------------
+    @property
+    def ended(self) -> bool:
+        return self.state == "ended"
+
+    @property
+    def capturing(self) -> bool:
+        return self._capture is not None and not self._capture.done()
+
+    def join(self) -> Viewer:
+        if self.ended:
+            raise RuntimeError("the preview has ended")
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        viewer = Viewer(next(self._numbers))
+        self.viewers[viewer.number] = viewer
+        if not self.capturing:
+            self._set_state("connecting", None)
+            self.captures_started += 1
+            self._capture = asyncio.create_task(self._run_capture(), name="preview-capture")
+        return viewer
+
+    def leave(self, viewer: Viewer) -> None:
+        self.viewers.pop(viewer.number, None)
+        if not self.viewers and not self.ended and self._idle is None:
+            self._idle = asyncio.create_task(self._stop_when_idle(), name="preview-idle")
+
+    def sent(self, viewer: Viewer) -> None:
+        viewer.sent += 1
+        self.frames_out += 1
+
+    async def end(self, reason: str) -> None:
+        """The session is gone: tell every viewer, stop the capture."""
+        self._set_state("ended", reason)
+        if self._idle is not None:
+            self._idle.cancel()
+        await self._stop_capture()
+
+    def status(self) -> PreviewStatus:
+        return PreviewStatus(
+            state=self.state, width=self.width, height=self.height, fps=self.fps, reason=self.reason
+        )
+
+    @property
+    def fps(self) -> float | None:
+        self._trim(time.monotonic())
+        if len(self._arrivals) < 2:
+            return None
+        span = self._arrivals[-1] - self._arrivals[0]
+        return round((len(self._arrivals) - 1) / span, 2) if span > 0 else None
+
+    def stats(self) -> SessionPreviewStats:
+        return SessionPreviewStats(
+            session_id=self.session.id,
+            source_kind=self.session.source_kind,
+            state=self.state,
+            capturing=self.capturing,
+            captures_started=self.captures_started,
+            viewers=len(self.viewers),
+            frames_in=self.frames_in,
+            frames_out=self.frames_out,
+            frames_passed_through=self.passed_through,
+            encode_ms_avg=round(1000 * self._encode_s / self._encoded, 3)
+            if self._encoded
+            else None,
+            fps=self.fps,
+            per_viewer=[v.stats() for v in self.viewers.values()],
+        )
+
+    # -- capture ---------------------------------------------------------------------------------
+    def _set_state(self, state: PreviewState, reason: str | None) -> None:
+        if self.state == "ended" or (state == self.state and reason == self.reason):
+            return
+        log.info("preview %s: %s%s", self.session.id, state, f" ({reason})" if reason else "")
+        self.state, self.reason = state, reason
+        for viewer in self.viewers.values():
+            viewer.wake.set()
+
+    def _emit(self, jpeg: bytes, width: int, height: int, encode_s: float | None) -> None:
+        if self.ended:
+            return
+        now = time.monotonic()
+        self.frames_in += 1
+        self._arrivals.append(now)
+        self._trim(now)
+        if encode_s is None:
+            self.passed_through += 1
+        else:
+            self._encoded += 1
+            self._encode_s += encode_s
+        self.width, self.height = width, height
+        self._set_state("live", None)
+        frame = Frame(jpeg, width, height, self.frames_in)
+        for viewer in self.viewers.values():
+            viewer.offer(frame)
+
+    def _trim(self, now: float) -> None:
+        while self._arrivals and now - self._arrivals[0] > FPS_WINDOW_S:
+            self._arrivals.popleft()
+
+    async def _run_capture(self) -> None:
+        wait = RETRY_FIRST_S
+        while not self.ended:
+            received = self.frames_in
+            try:
+                await self._make_source(self.session).run(self._emit)
+                reason = "the relay stream ended"
+            except SourceError as error:
+                reason = str(error)
+            except Exception as error:  # a reader bug must not end the preview for good
+                log.exception("preview %s: capture failed", self.session.id)
+                reason = f"capture failed: {type(error).__name__}"
+            if self.frames_in > received:
+                wait = RETRY_FIRST_S  # it was live: start the backoff over
+            self._arrivals.clear()
+            self._set_state("reconnecting", reason)
+            if not await self._still_open(self.session.id):
+                await self._end_from_capture("the session was closed")
+                return
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, self._retry_max_s)
+
+    async def _end_from_capture(self, reason: str) -> None:
+        self._set_state("ended", reason)
+        self._on_idle(self)
+
+    async def _stop_capture(self) -> None:
+        task, self._capture = self._capture, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _stop_when_idle(self) -> None:
+        await asyncio.sleep(self._idle_stop_s)
+        self._idle = None
+        if self.viewers:
+            return
+        await self._stop_capture()
+        log.info("preview %s: nobody watching, capture stopped", self.session.id)
+        if not self.viewers:
+            self._on_idle(self)

@@ -1,0 +1,68 @@
+"""One viewer's WebSocket: JPEGs from its slot as fast as the socket takes them, status
+messages on every change and every couple of seconds, a clean close when the session ends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from camrec_contracts.previews import CLOSE_NORMAL, STATUS_INTERVAL_S, PreviewStatus
+
+from .hub import SessionPreview, Viewer
+
+
+async def serve_viewer(ws: WebSocket, preview: SessionPreview, viewer: Viewer) -> None:
+    """Run until the viewer leaves or the session ends."""
+    sender = asyncio.create_task(_send(ws, preview, viewer))
+    receiver = asyncio.create_task(_drain_incoming(ws))
+    try:
+        await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sender, receiver):
+            task.cancel()
+        for task in (sender, receiver):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+                await task
+
+
+async def _drain_incoming(ws: WebSocket) -> None:
+    """Viewers send nothing we use; reading keeps close frames and pings flowing."""
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+async def _send(ws: WebSocket, preview: SessionPreview, viewer: Viewer) -> None:
+    last: PreviewStatus | None = None
+    last_at = 0.0
+    while True:
+        now = time.monotonic()
+        status = preview.status()
+        if last is None or _changed(last, status) or now - last_at >= STATUS_INTERVAL_S:
+            await ws.send_text(status.model_dump_json(exclude_none=True))
+            last, last_at = status, now
+        if status.state == "ended":
+            await ws.close(CLOSE_NORMAL, (status.reason or "ended")[:120])
+            return
+        frame = viewer.take()
+        if frame is not None:
+            await ws.send_bytes(frame.jpeg)
+            preview.sent(viewer)
+            continue
+        viewer.wake.clear()
+        with contextlib.suppress(TimeoutError):
+            timeout = max(0.0, last_at + STATUS_INTERVAL_S - time.monotonic())
+            await asyncio.wait_for(viewer.wake.wait(), timeout)
+
+
+def _changed(before: PreviewStatus, now: PreviewStatus) -> bool:
+    return (before.state, before.width, before.height, before.reason) != (
+        now.state,
+        now.width,
+        now.height,
+        now.reason,
+    )
