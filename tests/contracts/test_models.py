@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from camrec_contracts import catalog, recordings, sessions
+from camrec_contracts import catalog, previews, recordings, sessions
 from camrec_contracts.errors import ErrorReply
 from camrec_contracts.events import SERVICE_EVENTS, TOPICS, EventTopic, ServiceEvent, parse_event
 from camrec_contracts.rpc import Endpoint
@@ -90,6 +90,28 @@ SAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "url": "rtsp://***@cam.local/live",
         "reason": "time-out",
         "at": "2026-11-24T10:00:00Z",
+    },
+    previews.PreviewStatsRequest: {},
+    previews.PreviewerStats: {
+        "sessions": [
+            {
+                "session_id": "0123456789ab",
+                "source_kind": "rtsp",
+                "state": "live",
+                "capturing": True,
+                "captures_started": 1,
+                "viewers": 2,
+                "frames_in": 250,
+                "frames_out": 498,
+                "frames_passed_through": 0,
+                "encode_ms_avg": 3.2,
+                "fps": 25.0,
+                "per_viewer": [
+                    {"viewer": 1, "frames_sent": 250, "frames_skipped": 0},
+                    {"viewer": 2, "frames_sent": 248, "frames_skipped": 2},
+                ],
+            }
+        ]
     },
     ErrorReply: {"code": "not_found", "message": "no session abc"},
     ServiceEvent: {
