@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from camrec_contracts import __version__
 from camrec_contracts.bus import Bus
 
-from . import config, health, recordings, sessions
+from . import config, events, health, recordings, sessions
 from .errors import install_error_handlers
 from .settings import ApiSettings
 
@@ -26,5 +26,6 @@ def create_app(settings: ApiSettings, bus: Bus) -> FastAPI:
     app.include_router(config.router)
     app.include_router(sessions.router)
     app.include_router(recordings.router)
+    app.include_router(events.router)
     install_error_handlers(app)
     return app
