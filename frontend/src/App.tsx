@@ -1,49 +1,135 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 
-import { summarizeHealth, type HealthSummary } from "./health";
+import { api, type ClientConfig, type Recording, type Session } from "./api/client";
+import { NewSession } from "./components/NewSession";
+import { Recordings } from "./components/Recordings";
+import { SessionCard } from "./components/SessionCard";
+import { EventStore, eventsUrl } from "./events";
 
-type Load = { kind: "loading" } | { kind: "done"; summary: HealthSummary } | { kind: "error"; message: string };
+const store = new EventStore(eventsUrl(window.location));
+const DEFAULT_DURATIONS: (number | null)[] = [60, 300, 3600, 5400, 7200, null];
 
 export function App() {
-  const [state, setState] = useState<Load>({ kind: "loading" });
+  const [config, setConfig] = useState<ClientConfig | null>(null);
+  const [sessions, setSessions] = useState<Session[]>([]);
+  const [limit, setLimit] = useState(3);
+  const [recordings, setRecordings] = useState<Recording[]>([]);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const connection = useSyncExternalStore(store.subscribeState, store.getState);
+  const generation = useSyncExternalStore(store.subscribeState, store.getGeneration);
+
+  const loadSessions = useCallback(async () => {
+    const { data } = await api.GET("/api/sessions");
+    if (data) {
+      setSessions(data.sessions);
+      if (data.limit) setLimit(data.limit);
+    }
+  }, []);
+  const loadRecordings = useCallback(async () => {
+    const { data } = await api.GET("/api/recordings");
+    if (data) setRecordings(data.recordings);
+  }, []);
+  const loadAll = useCallback(async () => {
+    try {
+      const [{ data }] = await Promise.all([api.GET("/api/config"), loadSessions(), loadRecordings()]);
+      if (data) setConfig(data);
+      setLoadError(null);
+    } catch (error) {
+      setLoadError(error instanceof Error ? error.message : String(error));
+    }
+  }, [loadSessions, loadRecordings]);
 
   useEffect(() => {
-    const controller = new AbortController();
-    fetch("/health", { signal: controller.signal })
-      .then(async (response) => setState({ kind: "done", summary: summarizeHealth(await response.json()) }))
-      .catch((error: unknown) => {
-        if (!controller.signal.aborted) {
-          setState({ kind: "error", message: error instanceof Error ? error.message : String(error) });
-        }
-      });
-    return () => controller.abort();
+    store.start();
+    return () => store.stop();
   }, []);
+
+  // Every (re)connection of the event socket: fetch the state, events may have been missed.
+  useEffect(() => {
+    if (generation > 0) void loadAll();
+  }, [generation, loadAll]);
+
+  useEffect(
+    () =>
+      store.onEvent((message) => {
+        if (message.kind === "session") {
+          void loadSessions().catch(() => undefined);
+          return;
+        }
+        if (message.kind !== "recording") return;
+        const event = message.event;
+        if (event.event === "progress") {
+          setRecordings((list) =>
+            list.map((r) =>
+              r.id === event.recording_id
+                ? {
+                    ...r,
+                    state: event.state,
+                    duration_s: event.elapsed_s ?? r.duration_s,
+                    size_bytes: event.size_bytes ?? r.size_bytes,
+                  }
+                : r,
+            ),
+          );
+        } else {
+          void loadRecordings().catch(() => undefined);
+        }
+      }),
+    [loadSessions, loadRecordings],
+  );
+
+  const activeBySession = useMemo(() => {
+    const map = new Map<string, Recording>();
+    for (const rec of recordings) {
+      if (["starting", "recording", "finalizing"].includes(rec.state) && !map.has(rec.session_id)) {
+        map.set(rec.session_id, rec);
+      }
+    }
+    return map;
+  }, [recordings]);
+
+  const refresh = () => void loadAll();
+  const durations = config?.recording_durations_s ?? DEFAULT_DURATIONS;
 
   return (
     <>
-      <header>
+      <header className="top">
         <h1>camrec</h1>
         <p>Self-hosted camera recorder</p>
       </header>
+      {connection === "reconnecting" ? (
+        <div className="banner" role="status" data-testid="reconnecting">
+          Connection to camrec lost — reconnecting…
+        </div>
+      ) : null}
+      {loadError ? (
+        <p className="error" role="alert">
+          cannot reach camrec: {loadError}
+        </p>
+      ) : null}
       <main>
-        <section aria-labelledby="status-title" className="panel">
-          <h2 id="status-title">System status</h2>
-          {state.kind === "loading" && <p>Checking…</p>}
-          {state.kind === "error" && <p role="alert">api unreachable: {state.message}</p>}
-          {state.kind === "done" && (
-            <>
-              <p className={state.summary.ok ? "ok" : "bad"}>{state.summary.headline}</p>
-              <ul>
-                {state.summary.lines.map((line) => (
-                  <li key={line.name}>
-                    <span className={`dot ${line.status}`} aria-hidden="true" />
-                    <strong>{line.name}</strong> — {line.status}: {line.detail}
-                  </li>
-                ))}
-              </ul>
-            </>
+        <NewSession config={config} openCount={sessions.length} limit={limit} onOpened={refresh} />
+        <section aria-labelledby="sessions-title">
+          <h2 id="sessions-title" className="visually-hidden">
+            Open cameras
+          </h2>
+          {sessions.length === 0 ? (
+            <p className="empty panel">No camera open. Paste a camera URL above and press Open.</p>
+          ) : (
+            <div className="sessions">
+              {sessions.map((s) => (
+                <SessionCard
+                  key={s.id}
+                  session={s}
+                  durations={durations}
+                  recording={activeBySession.get(s.id) ?? null}
+                  onChanged={refresh}
+                />
+              ))}
+            </div>
           )}
         </section>
+        <Recordings recordings={recordings} onChanged={refresh} />
       </main>
     </>
   );

@@ -85,6 +85,7 @@ class ListSessionsRequest(_Model):
 
 class SessionList(_Model):
     sessions: list[Session]
+    limit: int | None = Field(default=None, description="most sessions open at once")
 
 
 class SessionClosed(_Model):

@@ -9,6 +9,7 @@ from camrec_contracts.bus import Bus
 
 from . import config, events, health, recordings, sessions
 from .errors import install_error_handlers
+from .openapi import install_openapi
 from .settings import ApiSettings
 
 
@@ -28,4 +29,5 @@ def create_app(settings: ApiSettings, bus: Bus) -> FastAPI:
     app.include_router(recordings.router)
     app.include_router(events.router)
     install_error_handlers(app)
+    install_openapi(app)
     return app

@@ -189,7 +189,10 @@ class SessionService:
         return record.session
 
     async def list(self, _: ListSessionsRequest) -> SessionList:
-        return SessionList(sessions=[r.session for r in await self.store.all()])
+        return SessionList(
+            sessions=[r.session for r in await self.store.all()],
+            limit=self.admission.max_sessions,
+        )
 
     # -- reconcile ------------------------------------------------------------------------------
     async def reconcile_until_done(self, retry_s: float = 5.0) -> None:

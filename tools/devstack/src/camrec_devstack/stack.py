@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -39,8 +39,9 @@ class Member:
 
 
 class LocalStack:
-    def __init__(self, settings: StackSettings) -> None:
+    def __init__(self, settings: StackSettings, extra_env: Mapping[str, str] | None = None) -> None:
         self.s = settings
+        self.extra_env = dict(extra_env or {})
         self.logs = settings.state_dir / "logs"
         self.members: list[Member] = []
 
@@ -62,6 +63,7 @@ class LocalStack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.update(self.extra_env)
         return env
 
     def _service(self, name: str) -> Callable[[], ManagedProcess]:

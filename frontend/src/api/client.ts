@@ -1,0 +1,25 @@
+// The api client: types generated from the api's OpenAPI schema (./scripts/gen-client).
+import createClient from "openapi-fetch";
+
+import type { components, paths } from "./schema";
+
+export type Session = components["schemas"]["Session"];
+export type Recording = components["schemas"]["Recording"];
+export type SessionEvent = components["schemas"]["SessionEvent"];
+export type RecordingEvent = components["schemas"]["RecordingEvent"];
+export type PreviewStatus = components["schemas"]["PreviewStatus"];
+export type ClientConfig = components["schemas"]["ClientConfig"];
+
+export const api = createClient<paths>({ baseUrl: "" });
+
+/** The server's own words for a failed call ({"code", "message"} bodies), never a bare code. */
+export function errorMessage(error: unknown, response?: Response): string {
+  if (error && typeof error === "object") {
+    const body = error as { message?: unknown; detail?: unknown };
+    if (typeof body.message === "string" && body.message) return body.message;
+    if (typeof body.detail === "string" && body.detail) return body.detail;
+  }
+  if (error instanceof Error) return `cannot reach camrec: ${error.message}`;
+  if (response) return `the server answered ${response.status} ${response.statusText}`.trim();
+  return "something went wrong";
+}

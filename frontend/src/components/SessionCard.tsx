@@ -1,0 +1,138 @@
+import { useState } from "react";
+
+import { api, errorMessage, type Recording, type Session } from "../api/client";
+import { durationLabel, formatBytes, formatDate, formatDuration, progressShare } from "../format";
+import { PreviewCanvas } from "./PreviewCanvas";
+
+type Props = {
+  session: Session;
+  durations: (number | null)[];
+  recording: Recording | null;
+  onChanged: () => void;
+};
+
+export function SessionCard({ session, durations, recording, onChanged }: Props) {
+  const [duration, setDuration] = useState<number | null>(durations[0] ?? 60);
+  const [busy, setBusy] = useState<"start" | "stop" | "close" | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const active = recording && ["starting", "recording", "finalizing"].includes(recording.state) ? recording : null;
+  const titleId = `session-${session.id}-title`;
+
+  async function run(kind: "start" | "stop" | "close", call: () => Promise<{ error?: unknown; response: Response }>) {
+    setBusy(kind);
+    setError(null);
+    try {
+      const { error: failure, response } = await call();
+      if (failure || !response.ok) setError(errorMessage(failure, response));
+      else onChanged();
+    } catch (failure) {
+      setError(errorMessage(failure));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const start = () =>
+    run("start", () =>
+      api.POST("/api/sessions/{session_id}/recordings", {
+        params: { path: { session_id: session.id } },
+        body: { duration_s: duration },
+      }),
+    );
+  const stop = () =>
+    active
+      ? run("stop", () => api.POST("/api/recordings/{recording_id}/stop", { params: { path: { recording_id: active.id } } }))
+      : undefined;
+  const close = () => {
+    if (active && !window.confirm(`"${session.name}" is recording. Stop the recording and close the session?`)) return;
+    void run("close", () => api.DELETE("/api/sessions/{session_id}", { params: { path: { session_id: session.id } } }));
+  };
+
+  const video = session.video;
+  return (
+    <article className="panel session" aria-labelledby={titleId} data-session-id={session.id}>
+      <header className="session-head">
+        <h3 id={titleId}>{session.name}</h3>
+        {active ? (
+          <span className="rec" aria-label="recording">
+            REC
+          </span>
+        ) : null}
+      </header>
+      <PreviewCanvas sessionId={session.id} name={session.name} />
+      <dl className="facts">
+        <dt>URL</dt>
+        <dd className="url">{session.url}</dd>
+        <dt>Source</dt>
+        <dd>
+          {session.source_kind === "rtsp" ? "RTSP" : "MJPEG"} via {session.relay}
+        </dd>
+        <dt>Video</dt>
+        <dd>
+          {video.codec.toUpperCase()} {video.width}×{video.height}
+          {video.fps ? ` · ${video.fps.toFixed(video.fps % 1 ? 2 : 0)} fps` : ""}
+        </dd>
+        <dt>Audio</dt>
+        <dd>{session.audio ? session.audio.codec.toUpperCase() : "none"}</dd>
+        <dt>Opened</dt>
+        <dd>{formatDate(session.created_at)}</dd>
+      </dl>
+      <fieldset className="durations" disabled={!!active}>
+        <legend>Duration</legend>
+        {durations.map((d) => (
+          <button
+            key={String(d)}
+            type="button"
+            aria-pressed={duration === d}
+            className={duration === d ? "chosen" : ""}
+            onClick={() => setDuration(d)}
+          >
+            {durationLabel(d)}
+          </button>
+        ))}
+      </fieldset>
+      {active ? <RecordingProgress recording={active} /> : null}
+      <div className="actions">
+        {active ? (
+          <button type="button" className="danger" onClick={stop} disabled={busy !== null || active.state !== "recording"}>
+            {busy === "stop" ? "Stopping…" : "Stop recording"}
+          </button>
+        ) : (
+          <button type="button" className="primary" onClick={start} disabled={busy !== null}>
+            {busy === "start" ? "Starting…" : "Start recording"}
+          </button>
+        )}
+        <button type="button" onClick={close} disabled={busy !== null}>
+          {busy === "close" ? "Closing…" : "Close session"}
+        </button>
+      </div>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </article>
+  );
+}
+
+function RecordingProgress({ recording }: { recording: Recording }) {
+  const elapsed = recording.duration_s ?? 0;
+  const total = recording.requested_duration_s ?? null;
+  const share = progressShare(elapsed, total);
+  return (
+    <div className="progress" data-testid="recording-progress">
+      <progress
+        max={1}
+        value={share ?? undefined}
+        aria-label="Recording progress"
+        aria-valuetext={`${formatDuration(elapsed)} recorded`}
+      />
+      <span className="elapsed">
+        {formatDuration(elapsed)}
+        {total ? ` / ${formatDuration(total)}` : ""}
+      </span>
+      <span>{formatBytes(recording.size_bytes)}</span>
+      <span className="state">{recording.state}</span>
+    </div>
+  );
+}

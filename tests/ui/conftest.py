@@ -1,0 +1,136 @@
+"""The whole local stack as processes (as ./scripts/dev runs it) with simulated cameras, and
+real headless Chromium (Debian's, driven by Playwright) on the page nginx serves."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Page, Request, async_playwright
+
+from camrec_devstack.cameras.mjpeg import MjpegCamera
+from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
+from camrec_devstack.paths import REPO
+from camrec_devstack.procs import free_port
+from camrec_devstack.settings import StackSettings
+from camrec_devstack.stack import LocalStack
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(os.environ.get("CAMREC_SCREENSHOT_DIR", REPO / "test-artifacts" / "screenshots"))
+
+
+@dataclass
+class UiStack:
+    stack: LocalStack
+    rtsp: RtspCameras
+    mjpeg: MjpegCamera
+
+    @property
+    def url(self) -> str:
+        return self.stack.url
+
+    def member(self, name: str) -> object:
+        return next(m for m in self.stack.members if m.name == name)
+
+
+@pytest.fixture(scope="module")
+def ui_stack(
+    tmp_path_factory: pytest.TempPathFactory, rtsp_cameras: RtspCameras
+) -> Iterator[UiStack]:
+    tmp = tmp_path_factory.mktemp("ui-stack")
+    settings = StackSettings(
+        state_dir=tmp / "state",
+        recordings_dir=tmp / "recordings",
+        http_port=free_port(),
+        api_port=free_port(),
+        previewer_port=free_port(),
+        nats_port=free_port(),
+        nats_monitor_port=free_port(),
+        go2rtc_api_port=free_port(),
+        go2rtc_rtsp_port=free_port(),
+    )
+    with MjpegCamera(width=1280, height=720) as mjpeg:
+        env = {
+            "CAMREC_DEMO_RTSP_URL": rtsp_cameras.url(H264_AAC),
+            "CAMREC_DEMO_MJPEG_URL": mjpeg.url,
+            "CAMREC_MAX_SESSIONS": "3",
+        }
+        stack = LocalStack(settings, extra_env=env)
+        stack.start()
+        try:
+            health = stack.wait_healthy(60)
+            assert health.status_code == 200, health.text
+            yield UiStack(stack, rtsp_cameras, mjpeg)
+        finally:
+            stack.stop()
+
+
+@dataclass
+class Watched:
+    """A page with every console error and failed request it produced."""
+
+    page: Page
+    problems: list[str] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+
+    def expect_error_response(self, status: int) -> None:
+        """The next console line about an HTTP ``status`` is provoked on purpose (Chromium
+        logs every error response, also those the page handles and shows)."""
+        self.expected.append(f"the server responded with a status of {status}")
+
+    async def screenshot(self, name: str) -> None:
+        """Save the page at desktop and phone sizes (test artifacts)."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            await self.page.set_viewport_size(size)
+            await self.page.wait_for_timeout(300)  # one layout + a few preview frames
+            await self.page.screenshot(
+                path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True
+            )
+        await self.page.set_viewport_size(DESKTOP)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+@pytest.fixture
+async def watched(browser: Browser) -> AsyncIterator[Watched]:
+    context = await browser.new_context(viewport=DESKTOP, accept_downloads=True)
+    page = await context.new_page()
+    w = Watched(page)
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if msg.type != "error":
+            return
+        for i, text in enumerate(w.expected):
+            if text in msg.text:
+                del w.expected[i]
+                return
+        w.problems.append(f"console: {msg.text}")
+
+    def on_failed(request: Request) -> None:
+        failure = request.failure or ""
+        # A <video> the player dialog closes aborts its range request; that is not a failure.
+        if "ERR_ABORTED" in failure and "/file" in request.url:
+            return
+        w.problems.append(f"request failed: {request.method} {request.url} {failure}")
+
+    page.on("console", on_console)
+    page.on("requestfailed", on_failed)
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        yield w
+    finally:
+        await context.close()

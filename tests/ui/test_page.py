@@ -1,0 +1,177 @@
+"""The page, end to end in headless Chromium against the local stack and simulators."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Locator, Page, expect
+
+from camrec_devstack.cameras.rtsp import H264_NOAUDIO
+from tests.ui.conftest import UiStack, Watched
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ui")]
+
+MOVING_PIXELS = """(canvas) => {
+  const ctx = canvas.getContext("2d");
+  const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let sum = 0;
+  for (let i = 0; i < data.length; i += 997) sum = (sum * 31 + data[i]) >>> 0;
+  const previous = canvas.__snapshot;
+  canvas.__snapshot = sum;
+  return previous !== undefined && previous !== 0 && sum !== 0 && previous !== sum;
+}"""
+
+
+async def canvas_moves(card: Locator, timeout_s: float) -> None:
+    """Two snapshots of the card's canvas differ (frames are being drawn)."""
+    canvas = card.locator("canvas")
+    deadline = time.monotonic() + timeout_s
+    while not await canvas.evaluate(MOVING_PIXELS):
+        assert time.monotonic() < deadline, "the preview canvas did not change"
+        await canvas.page.wait_for_timeout(200)
+
+
+async def open_camera(page: Page, url: str | None = None) -> Locator:
+    cards = page.locator("article.session")
+    before = await cards.count()
+    if url is not None:
+        await page.get_by_label("Camera URL").fill(url)
+    await page.get_by_role("button", name="Open", exact=True).click()
+    await expect(cards).to_have_count(before + 1, timeout=20_000)
+    return cards.nth(before)
+
+
+def seconds(text: str) -> int:
+    m, s = text.split(":")[-2:]
+    return int(m) * 60 + int(s)
+
+
+async def test_open_watch_record_play_download_delete_close(
+    ui_stack: UiStack, watched: Watched
+) -> None:
+    page = watched.page
+    await page.goto(ui_stack.url)
+    await expect(page.get_by_text("No recordings yet")).to_be_visible()
+    await expect(page.get_by_label("Camera URL")).to_have_value(re.compile("^rtsp://"))
+    await watched.screenshot("empty")
+
+    started = time.monotonic()
+    card = await open_camera(page)
+    await canvas_moves(card, 5)
+    print(f"preview moving {time.monotonic() - started:.1f} s after Open was clicked")
+    await expect(card.get_by_test_id("preview-state")).to_contain_text("live")
+
+    one_minute = card.get_by_role("button", name="1 min")
+    await one_minute.click()
+    await expect(one_minute).to_have_attribute("aria-pressed", "true")
+    await card.get_by_role("button", name="Start recording").click()
+    progress = card.get_by_test_id("recording-progress")
+    elapsed = progress.locator(".elapsed")
+    await expect(elapsed).to_have_text(re.compile(r"^0:0[1-9] / 1:00$"), timeout=15_000)
+    first = seconds((await elapsed.inner_text()).split(" / ")[0])
+    await expect(card.get_by_label("recording", exact=True)).to_be_visible()  # REC
+    await watched.screenshot("recording")
+    await expect(elapsed).to_have_text(re.compile(r"^0:0[5-9] / 1:00$"), timeout=10_000)
+    assert seconds((await elapsed.inner_text()).split(" / ")[0]) > first  # the bar advances
+    await card.get_by_role("button", name="Stop recording").click()
+
+    item = page.locator("li.recording").first
+    await expect(item.get_by_test_id("recording-state")).to_have_text("stopped", timeout=15_000)
+    duration = seconds(await item.get_by_test_id("recording-duration").inner_text())
+    assert 4 <= duration <= 7, duration
+    thumb = item.locator("img")
+    await expect(thumb).to_be_visible()
+    assert await thumb.evaluate("(img) => img.complete && img.naturalWidth > 0")
+
+    await item.get_by_role("button", name="Play", exact=True).click()
+    video = page.locator("dialog.player video")
+    await video.wait_for()
+    await page.wait_for_function(
+        "() => document.querySelector('dialog.player video').readyState >= 4", timeout=15_000
+    )
+    middle = await video.evaluate(
+        """(v) => new Promise((resolve) => {
+            v.addEventListener("seeked", () => resolve(v.currentTime), { once: true });
+            v.currentTime = v.duration / 2;
+        })"""
+    )
+    total = await video.evaluate("(v) => v.duration")
+    assert abs(middle - total / 2) < 1.0, (middle, total)
+    await watched.screenshot("player")
+    await page.get_by_role("button", name="Close player").click()
+    await expect(page.locator("dialog.player")).to_have_count(0)
+
+    async with page.expect_download() as info:
+        await item.get_by_role("link", name="Download").click()
+    download = await info.value
+    assert download.suggested_filename.endswith(".mp4")
+    head = Path(await download.path()).read_bytes()[:12]
+    assert head[4:8] == b"ftyp", head
+
+    await item.get_by_role("button", name="Delete").click()  # the confirm is accepted
+    await expect(page.locator("li.recording")).to_have_count(0)
+    await card.get_by_role("button", name="Close session").click()
+    await expect(page.locator("article.session")).to_have_count(0)
+    await expect(page.get_by_text("No camera open")).to_be_visible()
+    assert watched.problems == []
+
+
+async def test_three_cameras_then_the_limit_and_server_errors_on_screen(
+    ui_stack: UiStack, watched: Watched
+) -> None:
+    page = watched.page
+    await page.goto(ui_stack.url)
+    await page.get_by_label("Camera URL").fill("rtsp://127.0.0.1:9/nothing")
+    watched.expect_error_response(502)
+    await page.get_by_role("button", name="Open", exact=True).click()
+    alert = page.locator("form.new-session [role=alert]")
+    await expect(alert).to_be_visible(timeout=20_000)
+    message = await alert.inner_text()
+    print(f"server message on screen: {message!r}")
+    assert "refused" in message and not re.fullmatch(r"\d{3}.*", message)
+
+    rtsp = await open_camera(page, ui_stack.rtsp.url(H264_NOAUDIO))
+    await page.get_by_role("button", name="Use the demo MJPEG camera").click()
+    mjpeg = await open_camera(page)
+    await expect(mjpeg).to_contain_text("MJPEG via go2rtc")
+    third = await open_camera(page, ui_stack.rtsp.url(H264_NOAUDIO))
+    for card in (rtsp, mjpeg, third):
+        await canvas_moves(card, 10)
+        await expect(card.get_by_test_id("preview-state")).to_contain_text("live")
+    open_button = page.get_by_role("button", name="Open", exact=True)
+    await expect(open_button).to_be_disabled()
+    await expect(page.get_by_text("3 of 3 sessions open")).to_be_visible()
+    await watched.screenshot("three-sessions")
+    cards = page.locator("article.session")
+    for left in (2, 1, 0):
+        await cards.first.get_by_role("button", name="Close session").click()
+        await expect(cards).to_have_count(left)
+    await expect(open_button).to_be_enabled()
+    assert watched.problems == []
+
+
+async def test_the_page_recovers_by_itself_when_the_api_comes_back(
+    ui_stack: UiStack, watched: Watched
+) -> None:
+    page = watched.page
+    await page.goto(ui_stack.url)
+    await expect(page.get_by_text("No camera open")).to_be_visible()
+    api = ui_stack.member("api")
+    api.proc.proc.kill()  # type: ignore[attr-defined]
+    await expect(page.get_by_test_id("reconnecting")).to_be_visible(timeout=5_000)
+    await page.wait_for_timeout(3_000)  # the outage: three seconds without an api
+    api.proc = api.start()  # type: ignore[attr-defined]
+    await expect(page.get_by_test_id("reconnecting")).to_be_hidden(timeout=15_000)
+    # Events flow again: a camera opened elsewhere shows up without a reload.
+    async with httpx.AsyncClient(base_url=ui_stack.url, timeout=30) as client:
+        response = await client.post(
+            "/api/sessions", json={"url": ui_stack.rtsp.url(H264_NOAUDIO), "name": "elsewhere"}
+        )
+        assert response.status_code == 201, response.text
+        await expect(page.locator("article.session")).to_have_count(1, timeout=10_000)
+        await client.delete(f"/api/sessions/{response.json()['id']}")
+    await expect(page.locator("article.session")).to_have_count(0)
