@@ -79,7 +79,7 @@ async def test_unreachable_cameras_are_502_and_leave_nothing(
         assert await relay_streams() == set()
     # a failure frees its slot: the limit is still fully available afterwards
     listed = (await api.get("/api/sessions")).json()
-    assert listed == {"sessions": []}
+    assert listed == {"sessions": [], "limit": 3}
 
 
 async def test_rtsp_path_that_does_not_exist_fails_within_the_time_limit(
