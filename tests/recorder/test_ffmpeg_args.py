@@ -122,3 +122,5 @@ def test_progress_blocks() -> None:
     assert p.bitrate_kbps == 1191.6
     assert parse_progress({"out_time_us": "N/A", "bitrate": "N/A"}) is None
     assert parse_progress({"out_time_us": "0", "bitrate": "N/A"}).bitrate_kbps is None  # type: ignore[union-attr]
+    first = parse_progress({"out_time_us": "0", "total_size": "1272", "bitrate": "925090.9kbits/s"})
+    assert first is not None and first.bitrate_kbps is None  # no rate over no time

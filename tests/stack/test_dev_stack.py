@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import shlex
 import signal
 import subprocess
 import time
@@ -23,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from camrec_contracts.services import SERVICES
 from camrec_devstack.paths import REPO, binary
 from camrec_devstack.procs import free_port
+from tests.stack.ops_recipes import Runner, recipes, shape_problems
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dev_stack")]
 
@@ -37,6 +36,7 @@ class DevStack:
     nats_url: str
     log: Path
     state_dir: Path
+    democam_rtsp_port: int
 
 
 def _pgid(pid: str) -> int:
@@ -79,6 +79,8 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
             "NATS_MONITOR_PORT",
             "GO2RTC_API_PORT",
             "GO2RTC_RTSP_PORT",
+            "DEMOCAM_API_PORT",
+            "DEMOCAM_RTSP_PORT",
         ]
     }
     marker = uuid.uuid4().hex
@@ -107,6 +109,7 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         f"nats://127.0.0.1:{ports['NATS_PORT']}",
         log,
         tmp / "state",
+        ports["DEMOCAM_RTSP_PORT"],
     )
     try:
         deadline = time.monotonic() + 90
@@ -165,43 +168,19 @@ def test_nats_cli_micro_ls_lists_the_three_services(dev_stack: DevStack) -> None
     assert names == sorted(SERVICES)
 
 
-OPS_DOC = REPO / "docs" / "ops.md"
-
-
-def ops_recipes() -> list[tuple[str, str]]:
-    """(command, documented output) for every ``$ nats …`` line in docs/ops.md."""
-    recipes: list[tuple[str, str]] = []
-    command: str | None = None
-    output: list[str] = []
-    in_block = False
-    for line in OPS_DOC.read_text().splitlines():
-        if line.startswith("```"):
-            if in_block and command is not None:
-                recipes.append((command, "\n".join(output)))
-            in_block, command, output = line == "```console", None, []
-        elif in_block and line.startswith("$ nats "):
-            if command is not None:
-                recipes.append((command, "\n".join(output)))
-            command, output = line[2:], []
-        elif in_block:
-            output.append(line)
-    return recipes
-
-
 def test_ops_doc_has_recipes() -> None:
-    commands = [c for c, _ in ops_recipes()]
-    assert "nats micro ls" in commands and len(commands) >= 5
+    commands = [r.command for r in recipes()]
+    assert "nats micro ls" in commands and len(commands) >= 10
+    assert any("camrec.sessions.open" in c and ":8564/demo" in c for c in commands)
 
 
 def test_every_nats_command_in_ops_doc_works(dev_stack: DevStack) -> None:
-    for command, documented in ops_recipes():
-        argv = shlex.split(command)
-        argv = [binary("nats"), "--server", dev_stack.nats_url, *argv[1:]]
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-        assert result.returncode == 0, f"{command}: {result.stderr}"
-        real = result.stdout + result.stderr
-        for name in set(re.findall(r"camrec[\w.-]*[\w]|CAMREC_EVENTS", documented)):
-            assert name in real, f"{command}: {name!r} documented but not in:\n{real}"
+    """Every documented command, in order, against this stack and its democam."""
+    runner = Runner(dev_stack.nats_url, dev_stack.democam_rtsp_port)
+    for recipe in recipes():
+        real = runner.run(recipe)
+        problems = shape_problems(recipe, real, runner.ids)
+        assert not problems, f"{recipe.command}: {problems}\n{real}"
 
 
 def test_ctrl_c_stops_everything(dev_stack: DevStack) -> None:

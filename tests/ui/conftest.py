@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Request, async_playwright
 
-from camrec_devstack.cameras.mjpeg import MjpegCamera
-from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
+from camrec_devstack.cameras.rtsp import RtspCameras
 from camrec_devstack.paths import REPO
 from camrec_devstack.procs import free_port
 from camrec_devstack.settings import StackSettings
@@ -28,7 +27,6 @@ SCREENSHOTS = Path(os.environ.get("CAMREC_SCREENSHOT_DIR", REPO / "test-artifact
 class UiStack:
     stack: LocalStack
     rtsp: RtspCameras
-    mjpeg: MjpegCamera
 
     @property
     def url(self) -> str:
@@ -53,21 +51,18 @@ def ui_stack(
         nats_monitor_port=free_port(),
         go2rtc_api_port=free_port(),
         go2rtc_rtsp_port=free_port(),
+        democam_api_port=free_port(),
+        democam_rtsp_port=free_port(),
     )
-    with MjpegCamera(width=1280, height=720) as mjpeg:
-        env = {
-            "CAMREC_DEMO_RTSP_URL": rtsp_cameras.url(H264_AAC),
-            "CAMREC_DEMO_MJPEG_URL": mjpeg.url,
-            "CAMREC_MAX_SESSIONS": "3",
-        }
-        stack = LocalStack(settings, extra_env=env)
-        stack.start()
-        try:
-            health = stack.wait_healthy(60)
-            assert health.status_code == 200, health.text
-            yield UiStack(stack, rtsp_cameras, mjpeg)
-        finally:
-            stack.stop()
+    # The page's demo camera is the stack's democam, as in compose (deploy/democam/).
+    stack = LocalStack(settings, extra_env={"CAMREC_MAX_SESSIONS": "3"})
+    stack.start()
+    try:
+        health = stack.wait_healthy(60)
+        assert health.status_code == 200, health.text
+        yield UiStack(stack, rtsp_cameras)
+    finally:
+        stack.stop()
 
 
 @dataclass

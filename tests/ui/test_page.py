@@ -56,7 +56,8 @@ async def test_open_watch_record_play_download_delete_close(
     page = watched.page
     await page.goto(ui_stack.url)
     await expect(page.get_by_text("No recordings yet")).to_be_visible()
-    await expect(page.get_by_label("Camera URL")).to_have_value(re.compile("^rtsp://"))
+    demo = ui_stack.stack.s.democam_rtsp_port
+    await expect(page.get_by_label("Camera URL")).to_have_value(f"rtsp://127.0.0.1:{demo}/demo")
     await watched.screenshot("empty")
 
     started = time.monotonic()

@@ -20,7 +20,7 @@ class ApiSettings(CamrecSettings):
         description="The bundled demo camera's RTSP URL (pre-filled in the page).",
     )
     demo_mjpeg_url: str = Field(
-        default="http://127.0.0.1:1985/api/stream.mjpeg?src=demo",
+        default="http://127.0.0.1:1985/api/stream.mjpeg?src=demo_mjpeg",
         description="The bundled demo camera's MJPEG-over-HTTP URL.",
     )
 

@@ -43,6 +43,9 @@ def _die_with_parent() -> None:  # in the child, before exec
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: FFmpeg finishes its file and exits
 
 
+MIN_BITRATE_SPAN_S = 1.0
+
+
 def parse_progress(block: dict[str, str]) -> Progress | None:
     try:
         elapsed = int(block.get("out_time_us", "")) / 1_000_000
@@ -54,6 +57,8 @@ def parse_progress(block: dict[str, str]) -> Progress | None:
         bitrate: float | None = float(rate)
     except ValueError:
         bitrate = None
+    if elapsed < MIN_BITRATE_SPAN_S:
+        bitrate = None  # bytes over almost no time: FFmpeg reports nonsense (925090 kbit/s seen)
     return Progress(max(0.0, elapsed), size, bitrate)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import httpx
 import yaml
 
-from .paths import binary
+from .paths import REPO, binary
 from .procs import ManagedProcess
 
 
@@ -56,6 +57,45 @@ def start_go2rtc(cfg: Go2RTCConfig, workdir: Path, log_file: Path | None = None)
     proc = ManagedProcess(
         "go2rtc", [binary("go2rtc"), "-config", str(config)], cwd=workdir, log_file=log_file
     ).start()
+
+    def api_up() -> bool:
+        try:
+            return httpx.get(f"{cfg.api_url}/api/streams", timeout=0.5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    proc.wait_until(api_up, 20.0, "API answer")
+    return proc
+
+
+DEMOCAM_CONFIG = REPO / "deploy" / "democam" / "go2rtc.yaml"
+"""The bundled demo camera's go2rtc config: the same file compose's ``democam`` runs."""
+DEMO_RTSP_STREAM = "demo"
+DEMO_MJPEG_STREAM = "demo_mjpeg"
+
+
+def democam_urls(host: str, api_port: int, rtsp_port: int) -> tuple[str, str]:
+    """(RTSP URL, MJPEG-over-HTTP URL) of the demo camera."""
+    return (
+        f"rtsp://{host}:{rtsp_port}/{DEMO_RTSP_STREAM}",
+        f"http://{host}:{api_port}/api/stream.mjpeg?src={DEMO_MJPEG_STREAM}",
+    )
+
+
+def start_democam(
+    api_port: int, rtsp_port: int, workdir: Path, log_file: Path | None = None
+) -> ManagedProcess:
+    """go2rtc on ``DEMOCAM_CONFIG`` with local listen addresses (a second, inline config that
+    go2rtc merges over the first), as the local stack runs it."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    cfg = Go2RTCConfig(api_port=api_port, rtsp_port=rtsp_port)
+    overrides = {
+        "api": {"listen": f"{cfg.host}:{api_port}"},
+        "rtsp": {"listen": f"{cfg.host}:{rtsp_port}"},
+        "ffmpeg": {"bin": binary("ffmpeg")},
+    }
+    argv = [binary("go2rtc"), "-config", str(DEMOCAM_CONFIG), "-config", json.dumps(overrides)]
+    proc = ManagedProcess("democam", argv, cwd=workdir, log_file=log_file).start()
 
     def api_up() -> bool:
         try:

@@ -32,6 +32,8 @@ class StackSettings(CamrecSettings):
     nats_monitor_port: int = Field(default=8222, ge=1, le=65535, description="NATS monitoring.")
     go2rtc_api_port: int = Field(default=1984, ge=1, le=65535, description="go2rtc relay API.")
     go2rtc_rtsp_port: int = Field(default=8555, ge=1, le=65535, description="go2rtc relay RTSP.")
+    democam_api_port: int = Field(default=1985, ge=1, le=65535, description="Demo camera API.")
+    democam_rtsp_port: int = Field(default=8564, ge=1, le=65535, description="Demo camera RTSP.")
 
     @property
     def local_nats_url(self) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from .go2rtc import Go2RTCConfig, start_go2rtc
+from .go2rtc import Go2RTCConfig, democam_urls, start_democam, start_go2rtc
 from .natsd import NatsServerConfig, start_nats_server
 from .nginx import start_nginx
 from .procs import ManagedProcess, ProcessFailed
@@ -48,6 +48,7 @@ class LocalStack:
     # -- what each member is ---------------------------------------------------------------
     def service_env(self) -> dict[str, str]:
         s = self.s
+        demo_rtsp, demo_mjpeg = democam_urls("127.0.0.1", s.democam_api_port, s.democam_rtsp_port)
         env = dict(os.environ)
         env.update(
             {
@@ -60,6 +61,8 @@ class LocalStack:
                 "CAMREC_RTSP_RELAY": "go2rtc",
                 "CAMREC_GO2RTC_API_URL": f"http://127.0.0.1:{s.go2rtc_api_port}",
                 "CAMREC_GO2RTC_RTSP_URL": f"rtsp://127.0.0.1:{s.go2rtc_rtsp_port}",
+                "CAMREC_DEMO_RTSP_URL": demo_rtsp,
+                "CAMREC_DEMO_MJPEG_URL": demo_mjpeg,
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -92,6 +95,14 @@ class LocalStack:
         cfg = Go2RTCConfig(api_port=self.s.go2rtc_api_port, rtsp_port=self.s.go2rtc_rtsp_port)
         return start_go2rtc(cfg, self.s.state_dir / "go2rtc", log_file=self.logs / "go2rtc.log")
 
+    def _democam(self) -> ManagedProcess:
+        return start_democam(
+            self.s.democam_api_port,
+            self.s.democam_rtsp_port,
+            self.s.state_dir / "democam",
+            log_file=self.logs / "democam.log",
+        )
+
     def _nginx(self) -> ManagedProcess:
         values = {
             "LISTEN": f"127.0.0.1:{self.s.http_port}",
@@ -110,6 +121,7 @@ class LocalStack:
         plan: list[tuple[str, Callable[[], ManagedProcess]]] = [
             ("nats-server", self._nats),
             ("go2rtc", self._go2rtc),
+            ("democam", self._democam),
             *[(name, self._service(name)) for name in SERVICES],
             ("nginx", self._nginx),
         ]
