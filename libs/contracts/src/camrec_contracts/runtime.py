@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,7 @@ async def serve(
         description=SERVICES.get(name, name),
         queue_group=QUEUE_GROUP,
         stats_handler=_stats_handler(worker),
+        metadata={"host": socket.gethostname()},  # the container healthcheck finds itself
     )
     await add_endpoints(service, worker.bindings)
     instance = service.id
