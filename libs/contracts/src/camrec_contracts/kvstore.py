@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from nats.js.errors import KeyNotFoundError, NoKeysError
+from nats.js.client import JetStreamContext
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 from pydantic import BaseModel
 
@@ -31,9 +32,21 @@ class ModelStore(Generic[M]):
     async def delete(self, key: str) -> None:
         await self.kv.delete(key)
 
+    async def keys(self) -> list[str]:
+        """Keys with a value or a delete marker, from the bucket's stream info.
+
+        Not ``KeyValue.keys()``: that opens a watcher, i.e. an ephemeral consumer that the
+        server keeps for a while after it is done, so a list served 100 times a second ran
+        into "maximum consumers limit reached" (seen with the bench). Stream info with a
+        subject filter creates nothing."""
+        js: JetStreamContext = self.kv._js  # nats-py keeps these private; no public accessor
+        bucket: str = self.kv._name
+        prefix = f"$KV.{bucket}."
+        info = await js.stream_info(f"KV_{bucket}", subjects_filter=f"{prefix}>")
+        subjects = info.state.subjects or {}
+        return sorted(s.removeprefix(prefix) for s in subjects)
+
     async def all(self) -> list[M]:
-        try:
-            keys = await self.kv.keys()
-        except NoKeysError:
-            return []
-        return [value for value in [await self.get(k) for k in keys] if value is not None]
+        """Every value (deleted keys skipped)."""
+        values = [await self.get(k) for k in await self.keys()]
+        return [value for value in values if value is not None]
