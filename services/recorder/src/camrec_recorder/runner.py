@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 EARLY_END_S = 1.0
 """A timed recording that ends this much short of its duration was cut off by the source."""
+DISK_FULL = "No space left on device"
+"""What FFmpeg (strerror ENOSPC) says when a write fails for want of space."""
 
 
 @dataclass
@@ -127,6 +129,8 @@ class Runner:
             if wanted is not None and got >= wanted - EARLY_END_S:
                 return "finished", "completed"
             return "interrupted", f"the source ended after {got:.1f} s"
+        if DISK_FULL in ended.stderr_tail:
+            return "interrupted", "disk full: no space left in the recordings folder"
         return "interrupted", ended.reason
 
     async def finish(self, rec: Recording, state: RecordingState, reason: str) -> Recording:

@@ -43,7 +43,7 @@ def _die_with_parent() -> None:  # in the child, before exec
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: FFmpeg finishes its file and exits
 
 
-MIN_BITRATE_SPAN_S = 1.0
+MIN_BITRATE_SPAN_S = 0.5
 
 
 def parse_progress(block: dict[str, str]) -> Progress | None:
