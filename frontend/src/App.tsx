@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 
-import { api, type ClientConfig, type Recording, type Session } from "./api/client";
+import { api, type ClientConfig, isActive, type Recording, type Session } from "./api/client";
 import { NewSession } from "./components/NewSession";
 import { Recordings } from "./components/Recordings";
 import { SessionCard } from "./components/SessionCard";
@@ -81,7 +81,7 @@ export function App() {
   const activeBySession = useMemo(() => {
     const map = new Map<string, Recording>();
     for (const rec of recordings) {
-      if (["starting", "recording", "finalizing"].includes(rec.state) && !map.has(rec.session_id)) {
+      if (isActive(rec) && !map.has(rec.session_id)) {
         map.set(rec.session_id, rec);
       }
     }

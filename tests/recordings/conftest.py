@@ -40,7 +40,13 @@ class Recorders:
     def __post_init__(self) -> None:
         self.group = InProcess(RECORDER, self.bus)
 
-    def settings(self, worker_id: str, capacity: int = 3, min_free_mb: int = 0) -> RecorderSettings:
+    def settings(
+        self,
+        worker_id: str,
+        capacity: int = 3,
+        min_free_mb: int = 0,
+        reconnect_window_s: float = 4,
+    ) -> RecorderSettings:
         return RecorderSettings(
             nats_url=self.nats_url,
             recordings_dir=self.root,
@@ -50,10 +56,17 @@ class Recorders:
             ffprobe=binary("ffprobe"),
             min_free_mb=min_free_mb,
             stall_timeout_s=6,
+            reconnect_window_s=reconnect_window_s,
         )
 
-    async def start(self, worker_id: str = "w1", capacity: int = 3, min_free_mb: int = 0) -> None:
-        settings = self.settings(worker_id, capacity, min_free_mb)
+    async def start(
+        self,
+        worker_id: str = "w1",
+        capacity: int = 3,
+        min_free_mb: int = 0,
+        reconnect_window_s: float = 4,
+    ) -> None:
+        settings = self.settings(worker_id, capacity, min_free_mb, reconnect_window_s)
         inner = worker_factory(settings)
 
         async def make_worker(bus: Bus) -> Worker:

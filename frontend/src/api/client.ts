@@ -23,3 +23,7 @@ export function errorMessage(error: unknown, response?: Response): string {
   if (response) return `the server answered ${response.status} ${response.statusText}`.trim();
   return "something went wrong";
 }
+
+/** Recording states in which a recording is still running (mirrors the contracts' ACTIVE_STATES). */
+export const ACTIVE_STATES: readonly Recording["state"][] = ["starting", "recording", "reconnecting", "finalizing"];
+export const isActive = (rec: Recording): boolean => ACTIVE_STATES.includes(rec.state);

@@ -369,6 +369,12 @@ export interface components {
              */
             owner?: string | null;
             /**
+             * Reconnects
+             * @description times the source dropped and came back; the parts are joined
+             * @default 0
+             */
+            reconnects: number;
+            /**
              * Requested Duration S
              * @description null: until stopped
              */
@@ -396,7 +402,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "starting" | "recording" | "finalizing" | "finished" | "stopped" | "interrupted" | "failed";
+            state: "starting" | "recording" | "reconnecting" | "finalizing" | "finished" | "stopped" | "interrupted" | "failed";
             /**
              * Transcoded
              * @description video re-encoded to H.264 (else stream-copied)
@@ -428,7 +434,7 @@ export interface components {
              * Event
              * @enum {string}
              */
-            event: "started" | "progress" | "finished" | "stopped" | "interrupted" | "failed";
+            event: "started" | "progress" | "reconnecting" | "resumed" | "finished" | "stopped" | "interrupted" | "failed";
             /**
              * Reason
              * @default null
@@ -447,7 +453,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "starting" | "recording" | "finalizing" | "finished" | "stopped" | "interrupted" | "failed";
+            state: "starting" | "recording" | "reconnecting" | "finalizing" | "finished" | "stopped" | "interrupted" | "failed";
         };
         /** RecordingList */
         RecordingList: {

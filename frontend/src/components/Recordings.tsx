@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 
-import { api, errorMessage, type Recording } from "../api/client";
+import { api, errorMessage, isActive, type Recording } from "../api/client";
 import { formatBytes, formatDate, formatDuration } from "../format";
 
 export function Recordings({ recordings, onChanged }: { recordings: Recording[]; onChanged: () => void }) {
@@ -45,10 +45,9 @@ export function Recordings({ recordings, onChanged }: { recordings: Recording[];
   );
 }
 
-const ACTIVE = ["starting", "recording", "finalizing"];
 
 function RecordingItem({ rec, onPlay, onDelete }: { rec: Recording; onPlay: () => void; onDelete: () => void }) {
-  const active = ACTIVE.includes(rec.state);
+  const active = isActive(rec);
   const playable = !active && rec.state !== "failed" && rec.size_bytes > 0;
   const video = rec.video;
   return (

@@ -1,6 +1,6 @@
 import { useState } from "react";
 
-import { api, errorMessage, type Recording, type Session } from "../api/client";
+import { api, errorMessage, isActive, type Recording, type Session } from "../api/client";
 import { durationLabel, formatBytes, formatDate, formatDuration, progressShare } from "../format";
 import { PreviewCanvas } from "./PreviewCanvas";
 
@@ -15,7 +15,7 @@ export function SessionCard({ session, durations, recording, onChanged }: Props)
   const [duration, setDuration] = useState<number | null>(durations[0] ?? 60);
   const [busy, setBusy] = useState<"start" | "stop" | "close" | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const active = recording && ["starting", "recording", "finalizing"].includes(recording.state) ? recording : null;
+  const active = recording && isActive(recording) ? recording : null;
   const titleId = `session-${session.id}-title`;
 
   async function run(kind: "start" | "stop" | "close", call: () => Promise<{ error?: unknown; response: Response }>) {
@@ -94,7 +94,7 @@ export function SessionCard({ session, durations, recording, onChanged }: Props)
       {active ? <RecordingProgress recording={active} /> : null}
       <div className="actions">
         {active ? (
-          <button type="button" className="danger" onClick={stop} disabled={busy !== null || active.state !== "recording"}>
+          <button type="button" className="danger" onClick={stop} disabled={busy !== null || active.state === "starting" || active.state === "finalizing"}>
             {busy === "stop" ? "Stopping…" : "Stop recording"}
           </button>
         ) : (

@@ -19,9 +19,16 @@ from .services import RECORDER
 from .sessions import SESSION_ID_PATTERN, Session
 
 RecordingState = Literal[
-    "starting", "recording", "finalizing", "finished", "stopped", "interrupted", "failed"
+    "starting",
+    "recording",
+    "reconnecting",
+    "finalizing",
+    "finished",
+    "stopped",
+    "interrupted",
+    "failed",
 ]
-ACTIVE_STATES: frozenset[str] = frozenset({"starting", "recording", "finalizing"})
+ACTIVE_STATES: frozenset[str] = frozenset({"starting", "recording", "reconnecting", "finalizing"})
 RECORDING_ID_PATTERN = r"^[0-9a-f]{12}$"
 MAX_DURATION_S = 24 * 3600
 PRESETS_S = (60, 300, 3600, 5400, 7200)
@@ -68,6 +75,9 @@ class Recording(_Model):
         default=False, description="true if the final remux failed and the file is fragmented"
     )
     has_thumbnail: bool = False
+    reconnects: int = Field(
+        default=0, description="times the source dropped and came back; the parts are joined"
+    )
     video: RecordedVideo | None = None
     audio: RecordedAudio | None = None
 
@@ -105,7 +115,16 @@ class RecordingJob(_Model):
 class RecordingEvent(Event):
     """A recording changed state, or (``progress``) a second of it was written."""
 
-    event: Literal["started", "progress", "finished", "stopped", "interrupted", "failed"]
+    event: Literal[
+        "started",
+        "progress",
+        "reconnecting",
+        "resumed",
+        "finished",
+        "stopped",
+        "interrupted",
+        "failed",
+    ]
     recording_id: str
     session_id: str
     state: RecordingState
@@ -119,8 +138,8 @@ RECORDING_EVENTS = register_topic(
     EventTopic(
         prefix=f"{EVENTS_PREFIX}.recordings",
         model=RecordingEvent,
-        summary="started, progress (every second), finished, stopped, interrupted, failed "
-        "(key: recording id)",
+        summary="started, progress (every second), reconnecting, resumed, finished, stopped, "
+        "interrupted, failed (key: recording id)",
     )
 )
 

@@ -106,6 +106,16 @@ def remux_args(ffmpeg: str, fragmented: Path, output: Path) -> list[str]:
     ]
 
 
+def concat_args(ffmpeg: str, part_list: Path, output: Path) -> list[str]:
+    """Join the parts of a recording (one per connection to the source) by copy, back to
+    back, into one regular MP4. ``part_list`` is a concat-demuxer list (``file '...'``)."""
+    return [
+        ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin",
+        "-f", "concat", "-safe", "0", "-i", str(part_list),
+        "-map", "0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", "-y", str(output),
+    ]  # fmt: skip
+
+
 def thumbnail_args(ffmpeg: str, video: Path, output: Path, at_s: float) -> list[str]:
     return [
         ffmpeg,

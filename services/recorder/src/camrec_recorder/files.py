@@ -28,6 +28,22 @@ class Files:
         """The fragmented MP4 FFmpeg writes while recording."""
         return self.partial_dir / f"{recording_id}.mp4"
 
+    def part(self, recording_id: str, number: int) -> Path:
+        """Part ``number`` of a recording whose source dropped and came back (0 = the first,
+        which is :meth:`partial`)."""
+        if number == 0:
+            return self.partial(recording_id)
+        return self.partial_dir / f"{recording_id}.part{number}.mp4"
+
+    def parts(self, recording_id: str) -> list[Path]:
+        """Every part on disk, in order."""
+        found = {0: self.partial(recording_id)} if self.partial(recording_id).exists() else {}
+        for path in self.partial_dir.glob(f"{recording_id}.part*.mp4"):
+            number = path.name.removeprefix(f"{recording_id}.part").removesuffix(".mp4")
+            if number.isdigit():
+                found[int(number)] = path
+        return [found[n] for n in sorted(found)]
+
     def final(self, name: str) -> Path:
         path = (self.root / name).resolve()
         if path.parent != self.root.resolve():

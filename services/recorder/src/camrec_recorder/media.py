@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from camrec_contracts.recordings import RecordedAudio, RecordedVideo
 
-from .ffmpeg_args import remux_args, thumbnail_args
+from .ffmpeg_args import concat_args, remux_args, thumbnail_args
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,57 @@ async def remux(ffmpeg: str, fragmented: Path, output: Path, timeout_s: float = 
     code, _, err = await run_tool(remux_args(ffmpeg, fragmented, output), timeout_s)
     if code != 0 or not output.exists() or output.stat().st_size == 0:
         log.warning("remux of %s failed: %s", fragmented.name, err.decode(errors="replace")[-300:])
+        output.unlink(missing_ok=True)
+        return False
+    return True
+
+
+async def video_span_s(ffprobe: str, path: Path) -> float | None:
+    """First video packet's start to the last one's end (its duration included), from the
+    packet table: no decode."""
+    code, out, _ = await run_tool(
+        [ffprobe, "-v", "error", "-select_streams", "v:0",
+         "-show_entries", "packet=pts_time,duration_time", "-of", "json", str(path)],
+        timeout_s=120,
+    )  # fmt: skip
+    if code != 0:
+        return None
+    spans = []
+    for packet in json.loads(out or b"{}").get("packets", []):
+        with contextlib.suppress(KeyError, ValueError):
+            pts = float(packet["pts_time"])
+            spans.append((pts, pts + float(packet.get("duration_time", 0) or 0)))
+    if not spans:
+        return None
+    spans.sort()
+    last_start, last_end = spans[-1]
+    if last_end <= last_start:  # the last frame's duration is not stored: take the usual one
+        gaps = sorted(b[0] - a[0] for a, b in itertools.pairwise(spans))
+        last_end = last_start + (gaps[len(gaps) // 2] if gaps else 0.04)
+    return max(last_end, *(end for _, end in spans)) - spans[0][0]
+
+
+async def join_parts(
+    ffmpeg: str, ffprobe: str, parts: list[Path], output: Path, timeout_s: float = 600
+) -> bool:
+    """Join fragmented parts by copy, back to back, into one regular MP4; on failure
+    ``output`` is removed. Each part's length is given to the concat demuxer: left to
+    itself it starts the next part at the last frame's timestamp, one frame too early (a
+    variable-rate source then had two frames 30 ms out of order at the join)."""
+    lines = []
+    for part in parts:
+        lines.append(f"file '{part.resolve()}'")
+        span = await video_span_s(ffprobe, part)
+        if span:
+            lines.append(f"duration {span:.6f}")
+    listing = output.with_suffix(".parts.txt")
+    listing.write_text("\n".join(lines) + "\n")
+    try:
+        code, _, err = await run_tool(concat_args(ffmpeg, listing, output), timeout_s)
+    finally:
+        listing.unlink(missing_ok=True)
+    if code != 0 or not output.exists() or output.stat().st_size == 0:
+        log.warning("joining %d parts failed: %s", len(parts), err.decode(errors="replace")[-300:])
         output.unlink(missing_ok=True)
         return False
     return True

@@ -5,7 +5,9 @@ fragmented file is kept or turned into a regular MP4."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 
 from camrec_contracts.bus import Bus
@@ -21,13 +23,17 @@ from camrec_contracts.sessions import Session
 from .catalog import ActiveLocks, Catalog
 from .ffmpeg_args import needs_video_encode, record_args
 from .files import Files
-from .media import file_facts, make_thumbnail, remux
+from .media import file_facts, join_parts, make_thumbnail, remux
 from .settings import RecorderSettings
 from .supervisor import Ended, Progress, Supervisor
 
 log = logging.getLogger(__name__)
 
 EARLY_END_S = 1.0
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 5.0
+ACTIVE_WORKER_STATES = ("recording", "reconnecting", "finalizing")
+"""States of a recording a worker owns and has not finished."""
 """A timed recording that ends this much short of its duration was cut off by the source."""
 DISK_FULL = "No space left on device"
 """What FFmpeg (strerror ENOSPC) says when a write fails for want of space."""
@@ -36,10 +42,15 @@ DISK_FULL = "No space left on device"
 @dataclass
 class Running:
     recording: Recording
-    supervisor: Supervisor
+    session: Session
+    supervisor: Supervisor | None = None
     stop_reason: str | None = None
+    stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     final: Recording | None = None
+    recorded_s: float = 0.0
+    """Media time in the parts before the current one."""
+    recorded_bytes: int = 0
 
 
 class Runner:
@@ -77,21 +88,34 @@ class Runner:
         )
 
     def start(self, rec: Recording, session: Session) -> Running:
-        argv = record_args(self.s, session, self.files.partial(rec.id), rec.requested_duration_s)
-
-        async def on_progress(p: Progress) -> None:
-            await self.event(
-                rec,
-                "progress",
-                elapsed_s=round(p.elapsed_s, 2),
-                size_bytes=p.size_bytes,
-                bitrate_kbps=p.bitrate_kbps,
-            )
-
-        run = Running(rec, Supervisor(argv, on_progress, stall_timeout_s=self.s.stall_timeout_s))
+        run = Running(rec, session)
         self.running[rec.id] = run
         asyncio.create_task(self._record(run))  # noqa: RUF006 - kept in self.running
         return run
+
+    def _supervisor(self, run: Running, part: int) -> Supervisor:
+        """FFmpeg for part ``part``: what is left of a timed recording, into its own file."""
+        rec = run.recording
+        wanted = rec.requested_duration_s
+        left = None if wanted is None else max(wanted - run.recorded_s, 1.0)
+        argv = record_args(self.s, run.session, self.files.part(rec.id, part), left)
+
+        async def on_progress(p: Progress) -> None:
+            if run.recording.state == "reconnecting" and p.elapsed_s > 0:
+                run.recording = await self.catalog.update(
+                    rec.id, state="recording", reconnects=run.recording.reconnects + 1
+                )
+                log.info("recording %s: the source is back (part %d)", rec.id, part + 1)
+                await self.event(run.recording, "resumed", elapsed_s=round(run.recorded_s, 2))
+            await self.event(
+                run.recording,
+                "progress",
+                elapsed_s=round(run.recorded_s + p.elapsed_s, 2),
+                size_bytes=run.recorded_bytes + p.size_bytes,
+                bitrate_kbps=p.bitrate_kbps,
+            )
+
+        return Supervisor(argv, on_progress, stall_timeout_s=self.s.stall_timeout_s)
 
     async def _record(self, run: Running) -> None:
         rec = run.recording
@@ -104,46 +128,88 @@ class Runner:
         )
         await self.event(rec, "started")
         try:
-            ended = await run.supervisor.run()
-            state, reason = self._outcome(run, ended)
-            if ended.kind in ("error", "killed"):
-                log.warning("recording %s: %s\n%s", rec.id, ended.reason, ended.stderr_tail)
+            state, reason = await self._parts(run)
         except Exception as error:  # FFmpeg could not even start
             log.exception("recording %s: FFmpeg did not run", rec.id)
             state, reason = "failed", f"FFmpeg did not run: {error}"
         try:
-            run.final = await self.finish(rec, state, reason)
+            run.final = await self.finish(run.recording, state, reason)
         finally:
             self.running.pop(rec.id, None)
             self.capacity_freed.set()
             run.done.set()
 
-    def _outcome(self, run: Running, ended: Ended) -> tuple[RecordingState, str]:
+    async def _parts(self, run: Running) -> tuple[RecordingState, str]:
+        """Record part after part while the source drops and comes back within the window;
+        return how the recording ends."""
+        rec = run.recording
+        part, dropped_at, wait = 0, time.monotonic(), RETRY_FIRST_S
+        while True:
+            if run.stop_requested.is_set():
+                return "stopped", run.stop_reason or "stopped"
+            run.supervisor = self._supervisor(run, part)
+            ended = await run.supervisor.run()
+            last = run.supervisor.last
+            path = self.files.part(rec.id, part)
+            got = last.elapsed_s if last else 0.0
+            if got > 0 and path.exists():
+                run.recorded_s += got
+                run.recorded_bytes += path.stat().st_size
+                part += 1
+                dropped_at, wait = time.monotonic(), RETRY_FIRST_S
+            else:
+                path.unlink(missing_ok=True)  # this attempt recorded nothing
+            if ended.kind in ("error", "killed"):
+                log.warning("recording %s: %s\n%s", rec.id, ended.reason, ended.stderr_tail)
+            outcome = self._outcome(run, ended)
+            if outcome is not None:
+                return outcome
+            window = self.s.reconnect_window_s
+            if time.monotonic() - dropped_at >= window:
+                return "interrupted", f"the source was gone for more than {window:g} s"
+            if run.recording.state != "reconnecting":
+                run.recording = await self.catalog.update(rec.id, state="reconnecting")
+                log.info("recording %s: source dropped (%s); reconnecting", rec.id, ended.reason)
+                await self.event(run.recording, "reconnecting", reason=ended.reason)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(run.stop_requested.wait(), wait)
+            wait = min(wait * 2, RETRY_MAX_S)
+
+    def _outcome(self, run: Running, ended: Ended) -> tuple[RecordingState, str] | None:
+        """How the recording ends after this FFmpeg, or None: the source dropped, retry."""
         if run.stop_reason is not None:
             return "stopped", run.stop_reason
-        if ended.kind == "completed":
-            # FFmpeg also exits 0 when the source ends: only a timed recording that reached
-            # its duration is finished; anything else was cut off by the camera.
-            wanted = run.recording.requested_duration_s
-            got = run.supervisor.last.elapsed_s if run.supervisor.last else 0.0
-            if wanted is not None and got >= wanted - EARLY_END_S:
-                return "finished", "completed"
-            return "interrupted", f"the source ended after {got:.1f} s"
+        wanted = run.recording.requested_duration_s
+        if wanted is not None and run.recorded_s >= wanted - EARLY_END_S:
+            return "finished", "completed"
         if DISK_FULL in ended.stderr_tail:
             return "interrupted", "disk full: no space left in the recordings folder"
-        return "interrupted", ended.reason
+        if ended.kind == "killed":  # by a signal from outside: not the source's doing
+            return "interrupted", ended.reason
+        if self.s.reconnect_window_s <= 0:
+            if ended.kind == "completed":
+                return "interrupted", f"the source ended after {run.recorded_s:.1f} s"
+            return "interrupted", ended.reason
+        return None
 
     async def finish(self, rec: Recording, state: RecordingState, reason: str) -> Recording:
         """Turn the fragmented file into the final one and record what it holds."""
         rec = await self.catalog.update(rec.id, state="finalizing")
-        partial = self.files.partial(rec.id)
         final = self.files.final(rec.file_name)
+        parts = [p for p in self.files.parts(rec.id) if p.stat().st_size > 0]
         fragmented = False
-        if partial.exists() and partial.stat().st_size > 0:
-            if await remux(self.s.ffmpeg, partial, final):
-                partial.unlink()
+        if len(parts) > 1 and await join_parts(self.s.ffmpeg, self.s.ffprobe, parts, final):
+            for part in parts:
+                part.unlink()
+        elif parts:
+            if len(parts) > 1:  # could not join: the first part is the file, the rest beside it
+                for n, part in enumerate(parts[1:], start=1):
+                    part.replace(final.with_name(f"{final.stem}.part{n}{final.suffix}"))
+                reason += f" ({len(parts)} parts could not be joined; later parts kept beside it)"
+            if await remux(self.s.ffmpeg, parts[0], final):
+                parts[0].unlink()
             else:
-                partial.replace(final)  # keep the fragmented file: it plays
+                parts[0].replace(final)  # keep the fragmented file: it plays
                 fragmented = True
         if not final.exists():
             state, reason = "failed", f"no file was written: {reason}"
@@ -161,6 +227,7 @@ class Runner:
             duration_s=facts.duration_s if facts else None,
             size_bytes=final.stat().st_size if final.exists() else 0,
             fragmented=fragmented,
+            reconnects=max(len(parts) - 1, 0),
             has_thumbnail=thumb,
             video=facts.video if facts else None,
             audio=facts.audio if facts else None,
@@ -187,7 +254,9 @@ class Runner:
             return None
         if run.stop_reason is None:
             run.stop_reason = reason
-        await run.supervisor.stop("stopped")
+        run.stop_requested.set()  # also ends a wait between reconnect attempts
+        if run.supervisor is not None:
+            await run.supervisor.stop("stopped")
         await asyncio.wait_for(run.done.wait(), timeout_s)
         return run.final
 
@@ -200,7 +269,7 @@ class Runner:
         """After a restart: what this worker owned and did not finish ends ``interrupted``,
         its fragmented file made final."""
         for rec in await self.catalog.all():
-            if rec.owner == self.s.worker_id and rec.state in ("recording", "finalizing"):
+            if rec.owner == self.s.worker_id and rec.state in ACTIVE_WORKER_STATES:
                 log.info("recording %s was running when this worker stopped", rec.id)
                 await self.finish(rec, "interrupted", "the recorder stopped while recording")
 

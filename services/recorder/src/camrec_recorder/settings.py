@@ -27,6 +27,12 @@ class RecorderSettings(CamrecSettings):
     stall_timeout_s: float = Field(
         default=10.0, gt=0, description="No progress for this long ends a recording."
     )
+    reconnect_window_s: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="A source that drops is retried this long before the recording ends (0: never)",
+    )
     min_free_mb: int = Field(default=500, ge=0, description="Refuse to start below this.")
     ffmpeg: str = Field(default="ffmpeg", description="FFmpeg binary.")
     ffprobe: str = Field(default="ffprobe", description="ffprobe binary.")

@@ -96,6 +96,8 @@ class Supervisor:
             stderr=asyncio.subprocess.PIPE,
             preexec_fn=_die_with_parent,
         )
+        if self._stop_reason is not None:  # stop() came while FFmpeg was being started
+            self._stopping = asyncio.create_task(self._stop())
         self._last_change = time.monotonic()
         readers = asyncio.gather(self._read_progress(), self._read_stderr())
         watchdog = asyncio.create_task(self._watch_stall())
