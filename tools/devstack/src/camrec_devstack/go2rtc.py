@@ -57,7 +57,10 @@ def start_go2rtc(cfg: Go2RTCConfig, workdir: Path, log_file: Path | None = None)
     proc = ManagedProcess(
         "go2rtc", [binary("go2rtc"), "-config", str(config)], cwd=workdir, log_file=log_file
     ).start()
+    return _wait_api(proc, cfg)
 
+
+def _wait_api(proc: ManagedProcess, cfg: Go2RTCConfig) -> ManagedProcess:
     def api_up() -> bool:
         try:
             return httpx.get(f"{cfg.api_url}/api/streams", timeout=0.5).status_code == 200
@@ -95,13 +98,4 @@ def start_democam(
         "ffmpeg": {"bin": binary("ffmpeg")},
     }
     argv = [binary("go2rtc"), "-config", str(DEMOCAM_CONFIG), "-config", json.dumps(overrides)]
-    proc = ManagedProcess("democam", argv, cwd=workdir, log_file=log_file).start()
-
-    def api_up() -> bool:
-        try:
-            return httpx.get(f"{cfg.api_url}/api/streams", timeout=0.5).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    proc.wait_until(api_up, 20.0, "API answer")
-    return proc
+    return _wait_api(ManagedProcess("democam", argv, cwd=workdir, log_file=log_file).start(), cfg)
