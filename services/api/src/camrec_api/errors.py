@@ -38,6 +38,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, HTTPException)
+        if error.status_code == 400:
+            # The framework's 400 is a body it could not read (not UTF-8, say): an invalid
+            # request like a body that isn't JSON, not our 400 (limit_reached).
+            return error_response(ErrorCode.INVALID_REQUEST, str(error.detail))
         code = STATUS_CODES.get(error.status_code, ErrorCode.INVALID_REQUEST)
         response = error_response(code, str(error.detail))
         response.status_code = error.status_code
