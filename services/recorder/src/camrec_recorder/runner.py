@@ -51,6 +51,7 @@ class Running:
     recorded_s: float = 0.0
     """Media time in the parts before the current one."""
     recorded_bytes: int = 0
+    progress_publish: asyncio.Task[None] | None = None
 
 
 class Runner:
@@ -107,15 +108,26 @@ class Runner:
                 )
                 log.info("recording %s: the source is back (part %d)", rec.id, part + 1)
                 await self.event(run.recording, "resumed", elapsed_s=round(run.recorded_s, 2))
-            await self.event(
-                run.recording,
-                "progress",
-                elapsed_s=round(run.recorded_s + p.elapsed_s, 2),
-                size_bytes=run.recorded_bytes + p.size_bytes,
-                bitrate_kbps=p.bitrate_kbps,
+            if run.progress_publish is not None and not run.progress_publish.done():
+                return  # NATS is slow or away: skip this second rather than stall the reader
+            run.progress_publish = asyncio.create_task(
+                self._publish_progress(
+                    run.recording,
+                    elapsed_s=round(run.recorded_s + p.elapsed_s, 2),
+                    size_bytes=run.recorded_bytes + p.size_bytes,
+                    bitrate_kbps=p.bitrate_kbps,
+                )
             )
 
         return Supervisor(argv, on_progress, stall_timeout_s=self.s.stall_timeout_s)
+
+    async def _publish_progress(self, rec: Recording, **figures: object) -> None:
+        """Progress is a heartbeat: one that can't be published is dropped, not waited for
+        (waiting held up FFmpeg's progress reading, which the stall watchdog counts)."""
+        try:
+            await self.event(rec, "progress", **figures)
+        except Exception as error:
+            log.warning("recording %s: progress event not published (%s)", rec.id, error)
 
     async def _record(self, run: Running) -> None:
         rec = run.recording
