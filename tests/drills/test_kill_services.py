@@ -33,9 +33,9 @@ from websockets.exceptions import WebSocketException
 from camrec_contracts.events import Event, subscribe_events
 from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_CLOCK, H264_NOAUDIO, RtspCameras
-from camrec_devstack.procs import free_port, live_group_members
-from camrec_devstack.settings import StackSettings
+from camrec_devstack.procs import live_group_members
 from camrec_devstack.stack import LocalStack, Member
+from tests.fixtures.stack import start_own_stack
 from tests.media import codecs, ffprobe_json, probe_frame_times, probe_streams
 
 pytestmark = [pytest.mark.xdist_group("drills"), pytest.mark.slow]
@@ -244,48 +244,11 @@ async def _async(value: bool) -> bool:
 # -- fixtures -----------------------------------------------------------------------------------
 @pytest.fixture
 def stack(tmp_path: Path, rtsp_cameras: RtspCameras) -> Iterator[LocalStack]:
-    local = _start_stack(tmp_path)
+    local = start_own_stack(tmp_path, {"CAMREC_MAX_SESSIONS": "3"})
     try:
         yield local
     finally:
         local.stop()
-
-
-def _start_stack(tmp_path: Path, attempts: int = 3) -> LocalStack:
-    """A healthy stack on free ports that is really ours. Other tests start servers on free
-    ports too: if one takes a port between ``free_port()`` and our bind, nginx (which retries
-    its bind for a few seconds) is "up" while that server answers; then start again."""
-    for attempt in range(attempts):
-        base = tmp_path / f"stack-{attempt}"
-        settings = StackSettings(
-            state_dir=base / "state",
-            recordings_dir=base / "recordings",
-            http_port=free_port(),
-            api_port=free_port(),
-            previewer_port=free_port(),
-            nats_port=free_port(),
-            nats_monitor_port=free_port(),
-            go2rtc_api_port=free_port(),
-            go2rtc_rtsp_port=free_port(),
-            democam_api_port=free_port(),
-            democam_rtsp_port=free_port(),
-        )
-        local = LocalStack(settings, extra_env={"CAMREC_MAX_SESSIONS": "3"})
-        try:
-            local.start()
-            health = local.wait_healthy(60)
-            assert health.status_code == 200, health.text
-            # The demo camera URL carries this stack's democam port: nginx -> our api.
-            config = httpx.get(f"{local.url}/api/config", timeout=5)
-            demo = config.json().get("demo_camera", {}) if config.status_code == 200 else {}
-            if f":{settings.democam_rtsp_port}/" in str(demo.get("rtsp_url")):
-                return local
-        except BaseException:
-            local.stop()
-            raise
-        print(f"\nstack attempt {attempt}: a port was taken by someone else; again")
-        local.stop()
-    raise AssertionError(f"no stack of our own after {attempts} attempts")
 
 
 @pytest.fixture

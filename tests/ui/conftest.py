@@ -13,9 +13,8 @@ from playwright.async_api import Browser, ConsoleMessage, Page, Request, async_p
 
 from camrec_devstack.cameras.rtsp import RtspCameras
 from camrec_devstack.paths import REPO
-from camrec_devstack.procs import free_port
-from camrec_devstack.settings import StackSettings
 from camrec_devstack.stack import LocalStack
+from tests.fixtures.stack import start_own_stack
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DESKTOP = {"width": 1366, "height": 768}
@@ -40,26 +39,9 @@ class UiStack:
 def ui_stack(
     tmp_path_factory: pytest.TempPathFactory, rtsp_cameras: RtspCameras
 ) -> Iterator[UiStack]:
-    tmp = tmp_path_factory.mktemp("ui-stack")
-    settings = StackSettings(
-        state_dir=tmp / "state",
-        recordings_dir=tmp / "recordings",
-        http_port=free_port(),
-        api_port=free_port(),
-        previewer_port=free_port(),
-        nats_port=free_port(),
-        nats_monitor_port=free_port(),
-        go2rtc_api_port=free_port(),
-        go2rtc_rtsp_port=free_port(),
-        democam_api_port=free_port(),
-        democam_rtsp_port=free_port(),
-    )
     # The page's demo camera is the stack's democam, as in compose (deploy/democam/).
-    stack = LocalStack(settings, extra_env={"CAMREC_MAX_SESSIONS": "3"})
-    stack.start()
+    stack = start_own_stack(tmp_path_factory.mktemp("ui-stack"), {"CAMREC_MAX_SESSIONS": "3"})
     try:
-        health = stack.wait_healthy(60)
-        assert health.status_code == 200, health.text
         yield UiStack(stack, rtsp_cameras)
     finally:
         stack.stop()
