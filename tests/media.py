@@ -31,9 +31,13 @@ def probe_streams(source: str, extra_args: Sequence[str] = ()) -> list[dict[str,
 
 
 def probe_frame_times(
-    source: str, max_frames: int = 100, extra_args: Sequence[str] = ()
+    source: str,
+    max_frames: int = 100,
+    extra_args: Sequence[str] = (),
+    read_intervals: str | None = None,
 ) -> list[float]:
-    """best-effort timestamps (s) of the first ``max_frames`` video frames."""
+    """best-effort timestamps (s) of the first ``max_frames`` video frames (or of the frames
+    in ffprobe's ``read_intervals``, e.g. ``"12.5%"``: from 12.5 s to the end)."""
     data = ffprobe_json(
         source,
         [
@@ -41,7 +45,7 @@ def probe_frame_times(
             "-select_streams",
             "v:0",
             "-read_intervals",
-            f"%+#{max_frames}",
+            read_intervals or f"%+#{max_frames}",
             "-show_entries",
             "frame=best_effort_timestamp_time",
         ],

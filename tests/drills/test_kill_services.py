@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from camrec_devstack.procs import live_group_members
 from camrec_devstack.stack import LocalStack, Member
 from tests.fixtures.stack import start_own_stack
 from tests.media import codecs, ffprobe_json, probe_frame_times, probe_streams
+from tests.polling import poll
 
 pytestmark = [pytest.mark.xdist_group("drills"), pytest.mark.slow]
 
@@ -55,20 +56,6 @@ as "abort I/O now", so its last fragment and trailer are often not written."""
 
 
 # -- helpers ------------------------------------------------------------------------------------
-async def poll(
-    check: Callable[[], Awaitable[bool]], timeout_s: float, what: str, step_s: float = 0.1
-) -> float:
-    """Poll ``check`` until true; return how long it took. Each try gets at most 3 s."""
-    start = time.monotonic()
-    deadline = start + timeout_s
-    while True:
-        with contextlib.suppress(TimeoutError, httpx.HTTPError, OSError):
-            if await asyncio.wait_for(check(), 3):
-                return time.monotonic() - start
-        assert time.monotonic() < deadline, f"{what}: not within {timeout_s} s"
-        await asyncio.sleep(step_s)
-
-
 @dataclass
 class ProgressLog:
     """Every recording event seen on NATS, with the (monotonic) time it arrived."""
@@ -364,7 +351,7 @@ async def _run(d: Drill) -> None:
                            {"video": "h264", "audio": "aac"}), streams  # fmt: skip
         head = probe_frame_times(str(path), max_frames=50)
         assert len(head) == 50, f"{camera}: {len(head)} frames decoded at the start"
-        tail = _frame_times_from(str(path), duration - 3)
+        tail = _tail_frame_times(str(path), duration - 3)
         assert tail and tail[-1] >= duration - 1.5, f"{camera}: tail {tail[-3:]} of {duration}"
         video = done["video"]
         packets = _video_packet_times(str(path))
@@ -395,30 +382,14 @@ async def _run(d: Drill) -> None:
     d.figures.append(f"after the drill: a new recording ran {rec['duration_s']} s and stopped")
 
 
-def _frame_times_from(path: str, start_s: float) -> list[float]:
-    """Timestamps of the frames decoded from ``start_s`` to the end (the file's tail)."""
-    data = ffprobe_json(
-        path,
-        [
-            "-select_streams",
-            "v:0",
-            "-read_intervals",
-            f"{max(0.0, start_s):.2f}%",
-            "-show_entries",
-            "frame=best_effort_timestamp_time",
-        ],
-        timeout_s=60,
-    )
-    return [
-        float(f["best_effort_timestamp_time"])
-        for f in data.get("frames", [])
-        if f.get("best_effort_timestamp_time") not in (None, "N/A")
-    ]
-
-
 def _video_packet_times(path: str) -> list[float]:
     """Presentation times of every video packet, in order (no decoding: cheap)."""
     data = ffprobe_json(
         path, ["-select_streams", "v:0", "-show_entries", "packet=pts_time"], timeout_s=60
     )
     return sorted(float(p["pts_time"]) for p in data.get("packets", []) if "pts_time" in p)
+
+
+def _tail_frame_times(path: str, start_s: float) -> list[float]:
+    """Timestamps of the frames decoded from ``start_s`` to the end (the file's tail)."""
+    return probe_frame_times(path, read_intervals=f"{max(0.0, start_s):.2f}%")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from camrec_previewer.__main__ import worker_factory as previewer_factory
 from camrec_previewer.settings import PreviewerSettings
 from tests.fixtures.inprocess import InProcess
 from tests.media import codecs, probe_streams
+from tests.polling import poll
 from tests.recordings.conftest import Recorders, open_session, wait_for, wait_recorded
 
 pytestmark = pytest.mark.xdist_group("drills")
@@ -86,22 +87,6 @@ async def previewer(bus: Bus, nats_settings: CamrecSettings) -> AsyncIterator[In
         yield group
     finally:
         await group.stop_all()
-
-
-async def poll(
-    check: Callable[[], Awaitable[bool]], timeout_s: float, what: str, step_s: float = 0.05
-) -> float:
-    """Poll ``check`` until true; return how long it took. Each try gets at most 1.5 s."""
-    start = time.monotonic()
-    deadline = start + timeout_s
-    while True:
-        try:
-            if await asyncio.wait_for(check(), 1.5):
-                return time.monotonic() - start
-        except (TimeoutError, httpx.HTTPError, OSError):
-            pass
-        assert time.monotonic() < deadline, f"{what}: not within {timeout_s} s"
-        await asyncio.sleep(step_s)
 
 
 async def test_nats_restart_keeps_services_sessions_and_recording(
