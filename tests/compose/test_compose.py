@@ -337,11 +337,13 @@ def test_http_healthchecks_hit_a_real_health_route(service: str) -> None:
     assert test is not None and test[:3] == ["CMD", "python", "-c"]
     port_field = HTTP_PORT_FIELDS[service]
     port = _settings_class(service).model_fields[port_field].default
-    assert f"http://127.0.0.1:{port}/health" in test[3]
+    found = re.search(r"http://127\.0\.0\.1:(\d+)(/[\w/]*)", test[3])
+    assert found is not None, test[3]
+    assert int(found.group(1)) == port
+    assert found.group(2) in _routes(service)  # /health (previewer), /health/live (api)
     assert f"CAMREC_{port_field.upper()}" not in _env(service)
     host_field = f"CAMREC_{service.upper()}_HOST"
     assert _env(service)[host_field] == "0.0.0.0"  # reachable from nginx and Docker
-    assert "/health" in _routes(service)
 
 
 def _routes(service: str) -> set[str]:

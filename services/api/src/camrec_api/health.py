@@ -74,3 +74,15 @@ async def health(request: Request, response: Response) -> Health:
     if result.status != "ok":
         response.status_code = 503
     return result
+
+
+class Liveness(BaseModel):
+    status: str
+
+
+@router.get("/health/live", response_model=Liveness)
+async def live() -> Liveness:
+    """200 while this api process serves requests (the container's healthcheck). Whether
+    camrec as a whole is up is ``/health``: a recorder that is down must not make Docker
+    report the api itself unhealthy."""
+    return Liveness(status="ok")
