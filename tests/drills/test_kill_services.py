@@ -355,7 +355,10 @@ async def _run(d: Drill) -> None:
         assert tail and tail[-1] >= duration - 1.5, f"{camera}: tail {tail[-3:]} of {duration}"
         video = done["video"]
         packets = _video_packet_times(str(path))
-        holes = [(a, b) for a, b in itertools.pairwise(packets) if b - a > 0.5]
+        # A hole that starts in the file's first second is the simulator starting under load
+        # (seen once in CI: one frame at 0.0, the next at 2.04, with no fault yet); the drill is
+        # about what the kills do later.
+        holes = [(a, b) for a, b in itertools.pairwise(packets) if b - a > 0.5 and a >= 1.0]
         assert not holes, f"{camera}: video missing between {holes} (of {duration} s)"
         assert video and video["frames"] >= 20 * duration, video
         d.figures.append(
