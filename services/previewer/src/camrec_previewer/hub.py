@@ -82,6 +82,9 @@ class SessionPreview:
         self._retry_max_s = retry_max_s
         self._on_idle = on_idle
         self.state: PreviewState = "connecting"
+        self.status_version = 0
+        """Bumped when state, reason or size change: viewers compare it, per frame, instead of
+        building a status to compare."""
         self.reason: str | None = None
         self.width: int | None = None
         self.height: int | None = None
@@ -173,6 +176,7 @@ class SessionPreview:
             return
         log.info("preview %s: %s%s", self.session.id, state, f" ({reason})" if reason else "")
         self.state, self.reason = state, reason
+        self.status_version += 1
         for viewer in self.viewers.values():
             viewer.wake.set()
 
@@ -188,7 +192,9 @@ class SessionPreview:
         else:
             self._encoded += 1
             self._encode_s += encode_s
-        self.width, self.height = width, height
+        if (width, height) != (self.width, self.height):
+            self.width, self.height = width, height
+            self.status_version += 1
         self._set_state("live", None)
         frame = Frame(jpeg, width, height, self.frames_in)
         for viewer in self.viewers.values():

@@ -9,7 +9,7 @@ import time
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from camrec_contracts.previews import CLOSE_NORMAL, STATUS_INTERVAL_S, PreviewStatus
+from camrec_contracts.previews import CLOSE_NORMAL, STATUS_INTERVAL_S
 
 from .hub import SessionPreview, Viewer
 
@@ -37,17 +37,18 @@ async def _drain_incoming(ws: WebSocket) -> None:
 
 
 async def _send(ws: WebSocket, preview: SessionPreview, viewer: Viewer) -> None:
-    last: PreviewStatus | None = None
+    sent_version = -1
     last_at = 0.0
     while True:
         now = time.monotonic()
-        status = preview.status()
-        if last is None or _changed(last, status) or now - last_at >= STATUS_INTERVAL_S:
+        if preview.status_version != sent_version or now - last_at >= STATUS_INTERVAL_S:
+            sent_version = preview.status_version
+            status = preview.status()  # built only when it is sent, not per frame
             await ws.send_text(status.model_dump_json(exclude_none=True))
-            last, last_at = status, now
-        if status.state == "ended":
-            await ws.close(CLOSE_NORMAL, (status.reason or "ended")[:120])
-            return
+            last_at = now
+            if status.state == "ended":
+                await ws.close(CLOSE_NORMAL, (status.reason or "ended")[:120])
+                return
         frame = viewer.take()
         if frame is not None:
             await ws.send_bytes(frame.jpeg)
@@ -57,12 +58,3 @@ async def _send(ws: WebSocket, preview: SessionPreview, viewer: Viewer) -> None:
         with contextlib.suppress(TimeoutError):
             timeout = max(0.0, last_at + STATUS_INTERVAL_S - time.monotonic())
             await asyncio.wait_for(viewer.wake.wait(), timeout)
-
-
-def _changed(before: PreviewStatus, now: PreviewStatus) -> bool:
-    return (before.state, before.width, before.height, before.reason) != (
-        now.state,
-        now.width,
-        now.height,
-        now.reason,
-    )
