@@ -258,6 +258,61 @@ export interface components {
             /** Message */
             message: string;
         };
+        /**
+         * FitEstimate
+         * @description "Will it fit?": the estimate made before the recording started.
+         */
+        FitEstimate: {
+            /**
+             * Bitrate From
+             * @description recordings: this session's earlier files; session: the proxy's measurement of the relay; probe: the recorder read a few seconds of the relay itself
+             * @enum {string}
+             */
+            bitrate_from: "recordings" | "session" | "probe";
+            /**
+             * Bitrate Kbps
+             * @description the bitrate the estimate is based on
+             */
+            bitrate_kbps: number;
+            /**
+             * Estimated Bytes
+             * @description for the requested duration; null: until stop
+             */
+            estimated_bytes: number | null;
+            /**
+             * Fits S
+             * @description how long a recording at this bitrate fits above the reserve
+             */
+            fits_s: number;
+            /** Free Bytes */
+            free_bytes: number;
+            /**
+             * Reserve Bytes
+             * @description kept free: a recording ends when it reaches it
+             */
+            reserve_bytes: number;
+            /**
+             * Warning
+             * @description set when space is tight
+             */
+            warning?: string | null;
+        };
+        /**
+         * Gap
+         * @description Video frames stopped coming for longer than the threshold.
+         */
+        Gap: {
+            /**
+             * At S
+             * @description where in the file the gap begins (seconds from its start)
+             */
+            at_s: number;
+            /**
+             * Length S
+             * @description time between the frames either side of it
+             */
+            length_s: number;
+        };
         /** Health */
         Health: {
             /** Message */
@@ -334,6 +389,28 @@ export interface components {
              */
             width: number | null;
         };
+        /**
+         * Reconnect
+         * @description The source dropped and came back; the parts either side are joined back to back.
+         */
+        Reconnect: {
+            /**
+             * At S
+             * @description where in the file the part after the drop begins
+             */
+            at_s: number;
+            /**
+             * Away S
+             * @description wall-clock time without the source (missing from the file)
+             */
+            away_s: number;
+            /**
+             * Dropped At
+             * Format: date-time
+             * @description wall clock: when the source dropped
+             */
+            dropped_at: string;
+        };
         /** RecordedAudio */
         RecordedAudio: {
             /** Channels */
@@ -377,6 +454,8 @@ export interface components {
             ended_at?: string | null;
             /** File Name */
             file_name: string;
+            /** @description the space estimate made when it was started */
+            fit?: components["schemas"]["FitEstimate"] | null;
             /**
              * Fragmented
              * @description true if the final remux failed and the file is fragmented
@@ -388,6 +467,8 @@ export interface components {
              * @default false
              */
             has_thumbnail: boolean;
+            /** @description the health report, once the file is final */
+            health?: components["schemas"]["RecordingHealth"] | null;
             /** Id */
             id: string;
             /**
@@ -482,6 +563,62 @@ export interface components {
              */
             state: "starting" | "recording" | "reconnecting" | "finalizing" | "finished" | "stopped" | "interrupted" | "failed";
         };
+        /**
+         * RecordingHealth
+         * @description What the finished file really holds (its packet times) and what the recorder saw.
+         */
+        RecordingHealth: {
+            /** Audio End S */
+            audio_end_s?: number | null;
+            /**
+             * Audio Expected
+             * @description the source had audio when the recording began
+             */
+            audio_expected: boolean;
+            /** Audio Start S */
+            audio_start_s?: number | null;
+            /**
+             * Av Drift Ms
+             * @description audio end minus video end (negative: audio stops first)
+             */
+            av_drift_ms?: number | null;
+            /**
+             * Fps
+             * @description measured: frames over the video's span
+             */
+            fps: number | null;
+            /** Frames */
+            frames: number;
+            /**
+             * Gap Threshold Ms
+             * @description intervals longer than this are gaps
+             */
+            gap_threshold_ms: number | null;
+            /** Gaps */
+            gaps: components["schemas"]["Gap"][];
+            /** Max Frame Interval Ms */
+            max_frame_interval_ms: number | null;
+            /** Median Frame Interval Ms */
+            median_frame_interval_ms: number | null;
+            /** Min Frame Interval Ms */
+            min_frame_interval_ms: number | null;
+            /** Reconnects */
+            reconnects: components["schemas"]["Reconnect"][];
+            /**
+             * Summary
+             * @description one line for people
+             */
+            summary: string;
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "clean" | "has gaps" | "audio lost" | "interrupted";
+            /** Video End S */
+            video_end_s?: number | null;
+            /** Video Start S */
+            video_start_s?: number | null;
+        };
         /** RecordingList */
         RecordingList: {
             /** Recordings */
@@ -512,6 +649,8 @@ export interface components {
             created_at: string;
             /** Id */
             id: string;
+            /** @description the real frame rate and bitrate, from a few seconds of the relay's packets (video.fps is what the stream header claims); null until measured */
+            measured?: components["schemas"]["StreamMeasurement"] | null;
             /** Name */
             name: string;
             /**
@@ -560,7 +699,12 @@ export interface components {
              * Event
              * @enum {string}
              */
-            event: "opened" | "ready" | "closing" | "closed" | "failed";
+            event: "opened" | "ready" | "measured" | "closing" | "closed" | "failed";
+            /**
+             * @description with ``measured``: the session's new measurement
+             * @default null
+             */
+            measured: components["schemas"]["StreamMeasurement"] | null;
             /**
              * Name
              * @default null
@@ -596,6 +740,34 @@ export interface components {
              * @description 60, 300, 3600, 5400, 7200 or any seconds up to 24 h; null = until stopped
              */
             duration_s?: number | null;
+        };
+        /**
+         * StreamMeasurement
+         * @description What a few seconds of the relayed stream carried.
+         */
+        StreamMeasurement: {
+            /**
+             * Bitrate Kbps
+             * @description all tracks, from packet sizes over the span
+             */
+            bitrate_kbps: number;
+            /**
+             * Fps
+             * @description video frames per second, from packet times
+             */
+            fps: number | null;
+            /** Frames */
+            frames: number;
+            /**
+             * Measured At
+             * Format: date-time
+             */
+            measured_at: string;
+            /**
+             * Seconds
+             * @description the span measured
+             */
+            seconds: number;
         };
         /**
          * VideoInfo

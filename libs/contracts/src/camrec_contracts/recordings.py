@@ -54,6 +54,62 @@ class RecordedAudio(_Model):
     channels: int | None = None
 
 
+Verdict = Literal["clean", "has gaps", "audio lost", "interrupted"]
+
+
+class Gap(_Model):
+    """Video frames stopped coming for longer than the threshold."""
+
+    at_s: float = Field(description="where in the file the gap begins (seconds from its start)")
+    length_s: float = Field(description="time between the frames either side of it")
+
+
+class Reconnect(_Model):
+    """The source dropped and came back; the parts either side are joined back to back."""
+
+    at_s: float = Field(description="where in the file the part after the drop begins")
+    dropped_at: datetime = Field(description="wall clock: when the source dropped")
+    away_s: float = Field(description="wall-clock time without the source (missing from the file)")
+
+
+class RecordingHealth(_Model):
+    """What the finished file really holds (its packet times) and what the recorder saw."""
+
+    verdict: Verdict
+    summary: str = Field(description="one line for people")
+    frames: int
+    fps: float | None = Field(description="measured: frames over the video's span")
+    median_frame_interval_ms: float | None
+    min_frame_interval_ms: float | None
+    max_frame_interval_ms: float | None
+    gap_threshold_ms: float | None = Field(description="intervals longer than this are gaps")
+    gaps: list[Gap]
+    reconnects: list[Reconnect]
+    audio_expected: bool = Field(description="the source had audio when the recording began")
+    video_start_s: float | None = None
+    video_end_s: float | None = None
+    audio_start_s: float | None = None
+    audio_end_s: float | None = None
+    av_drift_ms: float | None = Field(
+        default=None, description="audio end minus video end (negative: audio stops first)"
+    )
+
+
+class FitEstimate(_Model):
+    """ "Will it fit?": the estimate made before the recording started."""
+
+    bitrate_kbps: float = Field(description="the bitrate the estimate is based on")
+    bitrate_from: Literal["recordings", "session", "probe"] = Field(
+        description="recordings: this session's earlier files; session: the proxy's measurement "
+        "of the relay; probe: the recorder read a few seconds of the relay itself"
+    )
+    estimated_bytes: int | None = Field(description="for the requested duration; null: until stop")
+    free_bytes: int
+    reserve_bytes: int = Field(description="kept free: a recording ends when it reaches it")
+    fits_s: float = Field(description="how long a recording at this bitrate fits above the reserve")
+    warning: str | None = Field(default=None, description="set when space is tight")
+
+
 class Recording(_Model):
     """A recording as the catalog holds it (no credentials: the source is redacted)."""
 
@@ -80,6 +136,12 @@ class Recording(_Model):
     )
     video: RecordedVideo | None = None
     audio: RecordedAudio | None = None
+    health: RecordingHealth | None = Field(
+        default=None, description="the health report, once the file is final"
+    )
+    fit: FitEstimate | None = Field(
+        default=None, description="the space estimate made when it was started"
+    )
 
 
 class StartRecordingRequest(_Model):
@@ -149,7 +211,8 @@ START_RECORDING = Endpoint(
     subject="camrec.recordings.start",
     request=StartRecordingRequest,
     reply=Recording,
-    summary="queue a recording of a session; a worker with capacity starts it",
+    summary="estimate its size against free space (507 if it can't fit), then queue it; a "
+    "worker with capacity starts it",
     timeout_s=10.0,
 )
 STOP_RECORDING = Endpoint(

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .events import EVENTS_PREFIX, Event, EventTopic, register_topic
+from .measurements import StreamMeasurement
 from .rpc import Endpoint
 from .services import PROXY
 
@@ -59,6 +60,11 @@ class Session(_Model):
     video: VideoInfo
     audio: AudioInfo | None
     created_at: datetime
+    measured: StreamMeasurement | None = Field(
+        default=None,
+        description="the real frame rate and bitrate, from a few seconds of the relay's packets "
+        "(video.fps is what the stream header claims); null until measured",
+    )
 
 
 class SessionRecord(_Model):
@@ -93,7 +99,7 @@ class SessionClosed(_Model):
     closed: bool = Field(description="false when the session was not open (close is idempotent)")
 
 
-SessionEventKind = Literal["opened", "ready", "closing", "closed", "failed"]
+SessionEventKind = Literal["opened", "ready", "measured", "closing", "closed", "failed"]
 
 
 class SessionEvent(Event):
@@ -104,13 +110,17 @@ class SessionEvent(Event):
     name: str | None = None
     url: str = Field(description="redacted camera URL")
     reason: str | None = None
+    measured: StreamMeasurement | None = Field(
+        default=None, description="with ``measured``: the session's new measurement"
+    )
 
 
 SESSION_EVENTS = register_topic(
     EventTopic(
         prefix=f"{EVENTS_PREFIX}.sessions",
         model=SessionEvent,
-        summary="opened, ready, closing (dependents stop now), closed, failed (key: session id)",
+        summary="opened, ready, measured (real fps and bitrate), closing (dependents stop now), "
+        "closed, failed (key: session id)",
     )
 )
 
