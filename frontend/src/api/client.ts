@@ -9,6 +9,11 @@ export type SessionEvent = components["schemas"]["SessionEvent"];
 export type RecordingEvent = components["schemas"]["RecordingEvent"];
 export type PreviewStatus = components["schemas"]["PreviewStatus"];
 export type ClientConfig = components["schemas"]["ClientConfig"];
+export type RecordingHealth = components["schemas"]["RecordingHealth"];
+export type Gap = components["schemas"]["Gap"];
+export type Reconnect = components["schemas"]["Reconnect"];
+export type FitEstimate = components["schemas"]["FitEstimate"];
+export type StreamMeasurement = components["schemas"]["StreamMeasurement"];
 
 export const api = createClient<paths>({ baseUrl: "" });
 

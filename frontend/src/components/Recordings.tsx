@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 
 import { api, errorMessage, isActive, type Recording } from "../api/client";
 import { formatBytes, formatDate, formatDuration } from "../format";
+import { HealthBadge, HealthDetails } from "./Health";
 
 export function Recordings({ recordings, onChanged }: { recordings: Recording[]; onChanged: () => void }) {
   const [playing, setPlaying] = useState<Recording | null>(null);
@@ -45,11 +46,12 @@ export function Recordings({ recordings, onChanged }: { recordings: Recording[];
   );
 }
 
-
 function RecordingItem({ rec, onPlay, onDelete }: { rec: Recording; onPlay: () => void; onDelete: () => void }) {
   const active = isActive(rec);
   const playable = !active && rec.state !== "failed" && rec.size_bytes > 0;
   const video = rec.video;
+  // Set once the file is final; a recording still running has none yet (old ones never do).
+  const health = active ? null : (rec.health ?? null);
   return (
     <li className="recording" data-recording-id={rec.id}>
       <button type="button" className="thumb" onClick={onPlay} disabled={!playable} aria-label={`Play ${rec.file_name}`}>
@@ -70,6 +72,7 @@ function RecordingItem({ rec, onPlay, onDelete }: { rec: Recording; onPlay: () =
         >
           {rec.state}
         </span>
+        {health ? <HealthBadge health={health} /> : null}
         <span>{formatDate(rec.started_at)}</span>
         <span data-testid="recording-duration">{formatDuration(rec.duration_s)}</span>
         <span>{formatBytes(rec.size_bytes)}</span>
@@ -80,6 +83,7 @@ function RecordingItem({ rec, onPlay, onDelete }: { rec: Recording; onPlay: () =
           </span>
         ) : null}
         {rec.end_reason && rec.state !== "finished" ? <span className="reason">{rec.end_reason}</span> : null}
+        {health ? <HealthDetails health={health} /> : null}
       </div>
       <div className="actions">
         <button type="button" onClick={onPlay} disabled={!playable}>

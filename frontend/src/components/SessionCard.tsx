@@ -1,7 +1,15 @@
 import { useState } from "react";
 
 import { api, errorMessage, isActive, type Recording, type Session } from "../api/client";
-import { durationLabel, formatBytes, formatDate, formatDuration, progressShare } from "../format";
+import {
+  durationLabel,
+  formatBytes,
+  formatDate,
+  formatDuration,
+  formatHeaderFps,
+  measuredLabel,
+  progressShare,
+} from "../format";
 import { PreviewCanvas } from "./PreviewCanvas";
 
 type Props = {
@@ -15,16 +23,26 @@ export function SessionCard({ session, durations, recording, onChanged }: Props)
   const [duration, setDuration] = useState<number | null>(durations[0] ?? 60);
   const [busy, setBusy] = useState<"start" | "stop" | "close" | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // The start reply: it carries the space estimate ("will it fit?") even before the list has it.
+  const [startReply, setStartReply] = useState<Recording | null>(null);
   const active = recording && isActive(recording) ? recording : null;
+  const fit = active ? (active.fit ?? (startReply?.id === active.id ? startReply.fit : null) ?? null) : null;
   const titleId = `session-${session.id}-title`;
 
-  async function run(kind: "start" | "stop" | "close", call: () => Promise<{ error?: unknown; response: Response }>) {
+  async function run<T>(
+    kind: "start" | "stop" | "close",
+    call: () => Promise<{ data?: T; error?: unknown; response: Response }>,
+    done?: (data: T | undefined) => void,
+  ) {
     setBusy(kind);
     setError(null);
     try {
-      const { error: failure, response } = await call();
+      const { data, error: failure, response } = await call();
       if (failure || !response.ok) setError(errorMessage(failure, response));
-      else onChanged();
+      else {
+        done?.(data);
+        onChanged();
+      }
     } catch (failure) {
       setError(errorMessage(failure));
     } finally {
@@ -33,11 +51,14 @@ export function SessionCard({ session, durations, recording, onChanged }: Props)
   }
 
   const start = () =>
-    run("start", () =>
-      api.POST("/api/sessions/{session_id}/recordings", {
-        params: { path: { session_id: session.id } },
-        body: { duration_s: duration },
-      }),
+    run(
+      "start",
+      () =>
+        api.POST("/api/sessions/{session_id}/recordings", {
+          params: { path: { session_id: session.id } },
+          body: { duration_s: duration },
+        }),
+      (reply) => setStartReply(reply ?? null),
     );
   const stop = () =>
     active
@@ -70,7 +91,11 @@ export function SessionCard({ session, durations, recording, onChanged }: Props)
         <dt>Video</dt>
         <dd>
           {video.codec.toUpperCase()} {video.width}×{video.height}
-          {video.fps ? ` · ${video.fps.toFixed(video.fps % 1 ? 2 : 0)} fps` : ""}
+          {video.fps ? ` · ${formatHeaderFps(video.fps)} fps` : ""}
+        </dd>
+        <dt>Measured</dt>
+        <dd className={session.measured ? "measured" : "measured pending"} data-testid="measured">
+          {measuredLabel(session.measured, video.fps)}
         </dd>
         <dt>Audio</dt>
         <dd>{session.audio ? session.audio.codec.toUpperCase() : "none"}</dd>
@@ -92,6 +117,11 @@ export function SessionCard({ session, durations, recording, onChanged }: Props)
         ))}
       </fieldset>
       {active ? <RecordingProgress recording={active} /> : null}
+      {fit?.warning ? (
+        <p className="fit-warning" role="status">
+          {fit.warning}
+        </p>
+      ) : null}
       <div className="actions">
         {active ? (
           <button type="button" className="danger" onClick={stop} disabled={busy !== null || active.state === "starting" || active.state === "finalizing"}>
