@@ -15,6 +15,7 @@ from camrec_contracts.services import PROXY
 from camrec_contracts.settings import load_settings
 
 from .admission import Admission
+from .measure import Measurer
 from .relay_clients import RelayError
 from .relay_clients.go2rtc import Go2RTCClient
 from .relay_clients.mediamtx import MediaMTXClient
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 async def build(
     bus: Bus, settings: ProxySettings, ffprobe: str = "ffprobe"
-) -> tuple[SessionService, httpx.AsyncClient]:
+) -> tuple[SessionService, Measurer, httpx.AsyncClient]:
     """Wire the session service to real relays and KV (tests call this too)."""
     http = httpx.AsyncClient(verify=False)  # noqa: S501 - cameras use self-signed certs
     go2rtc = Go2RTCRelay(
@@ -41,32 +42,38 @@ async def build(
             MediaMTXClient(http, settings.mediamtx_api_url, settings.relay_api_timeout_s),
             settings.mediamtx_rtsp_url,
         )
+    sessions = await bus.js.key_value(SESSIONS_BUCKET)
+    measurer = Measurer(bus, sessions, ffprobe=ffprobe, interval_s=settings.measure_interval_s)
     service = SessionService(
         bus,
         Relays(rtsp=rtsp, mjpeg=go2rtc),
-        SessionStore(await bus.js.key_value(SESSIONS_BUCKET)),
+        SessionStore(sessions),
         Admission(await bus.js.key_value(ADMISSION_BUCKET), settings.max_sessions),
         http,
         ffprobe=ffprobe,
         open_timeout_s=settings.open_timeout_s,
+        measurer=measurer,
     )
-    return service, http
+    return service, measurer, http
 
 
 def worker_factory(settings: ProxySettings, ffprobe: str = "ffprobe") -> WorkerFactory:
     """The proxy's worker: session endpoints, reconciled with KV before it answers. A relay
-    that is down must not keep the proxy from answering: then reconcile retries behind."""
+    that is down must not keep the proxy from answering: then reconcile retries behind.
+    Sessions are measured (fps, bitrate) in the background until the worker stops."""
 
     async def make_worker(bus: Bus) -> Worker:
-        service, http = await build(bus, settings, ffprobe)
+        service, measurer, http = await build(bus, settings, ffprobe)
         retry: asyncio.Task[None] | None = None
         try:
             await service.reconcile()
         except RelayError as error:
             log.error("reconcile: %s; will retry", error)
             retry = asyncio.create_task(service.reconcile_until_done())
+        measurer.start()
 
         async def stop() -> None:
+            await measurer.stop()
             if retry is not None:
                 retry.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -34,6 +34,7 @@ from camrec_contracts.sessions import (
 )
 
 from .admission import Admission
+from .measure import Measurer
 from .preflight import preflight
 from .probe import probe
 from .relay_clients import RelayError
@@ -62,6 +63,7 @@ class SessionService:
         *,
         ffprobe: str = "ffprobe",
         open_timeout_s: float = 15.0,
+        measurer: Measurer | None = None,
     ) -> None:
         self.bus = bus
         self.relays = relays
@@ -70,6 +72,7 @@ class SessionService:
         self.http = http
         self.ffprobe = ffprobe
         self.open_timeout_s = open_timeout_s
+        self.measurer = measurer
 
     def bindings(self) -> list[Binding[Any, Any]]:
         return [
@@ -128,6 +131,8 @@ class SessionService:
             video.height,
             session.audio.codec if session.audio else "none",
         )
+        if self.measurer is not None:  # in the background: the reply does not wait for it
+            self.measurer.measure_now(session)
         return session
 
     async def _open(self, sid: str, name: str, cam: CameraUrl, relay: Relay, path: str) -> Session:
@@ -172,6 +177,8 @@ class SessionService:
             return SessionClosed(id=ref.id, closed=False)
         s = record.session
         await self._event("closing", s.id, s.url, s.name)
+        if self.measurer is not None:
+            await self.measurer.forget(s.id)
         try:
             await self.relays.by_kind(s.relay).remove(record.relay_path)
         except RelayError as error:

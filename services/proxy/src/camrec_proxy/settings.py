@@ -28,6 +28,11 @@ class ProxySettings(CamrecSettings):
         default=15.0, gt=0, le=15, description="An open answers within this, whatever the camera."
     )
     relay_api_timeout_s: float = Field(default=5.0, gt=0, description="Per relay API call.")
+    measure_interval_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="Re-measure each session's real fps and bitrate this often (0: once only).",
+    )
 
     @field_validator("mediamtx_api_url", "go2rtc_api_url")
     @classmethod
