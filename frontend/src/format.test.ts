@@ -82,8 +82,8 @@ describe("format", () => {
     expect(verdictClass("interrupted")).toBe("health-interrupted");
   });
   it("shows frame intervals, spans and drift", () => {
-    expect(frameIntervalsLabel(39.84, 40, 41.25)).toBe("39.8 / 40.0 / 41.3 ms (min / median / max)");
-    expect(frameIntervalsLabel(null, 40, null)).toBe("– / 40.0 / – ms (min / median / max)");
+    expect(frameIntervalsLabel(39.84, 40, 41.25)).toBe("min 39.8 · median 40.0 · max 41.3 ms");
+    expect(frameIntervalsLabel(null, 40, null)).toBe("min – · median 40.0 · max – ms");
     expect(frameIntervalsLabel(null, null, undefined)).toBe("–");
     expect(formatMs(120)).toBe("120.0 ms");
     expect(formatSeconds(3.14159)).toBe("3.1 s");

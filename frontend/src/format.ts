@@ -108,7 +108,7 @@ export function verdictClass(verdict: string): string {
   return `health-${verdict.trim().toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
 }
 
-/** min / median / max frame interval: "39.8 / 40.0 / 41.2 ms (min / median / max)". */
+/** The frame intervals: "min 39.8 · median 40.0 · max 41.3 ms". */
 export function frameIntervalsLabel(
   min: number | null | undefined,
   median: number | null | undefined,
@@ -117,7 +117,7 @@ export function frameIntervalsLabel(
   const values = [min, median, max];
   if (values.every((v) => v === null || v === undefined)) return "–";
   const shown = values.map((v) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(1)));
-  return `${shown.join(" / ")} ms (min / median / max)`;
+  return `min ${shown[0]} · median ${shown[1]} · max ${shown[2]} ms`;
 }
 
 /** Where a track starts and ends in the file: "0.0 s – 12.3 s"; "none" without it. */

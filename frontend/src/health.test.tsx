@@ -78,7 +78,7 @@ describe("health details", () => {
       health.summary,
       "1490",
       "24.98 fps measured",
-      "39.5 / 40.0 / 3100.0 ms (min / median / max)",
+      "min 39.5 · median 40.0 · max 3100.0 ms",
       "at 0:12 for 3.1 s",
       "at 0:20, source away 4.2 s",
       "0.0 s – 59.6 s",
