@@ -83,7 +83,7 @@ def test_audio_becomes_aac_or_nothing(audio: str | None, expected: list[str]) ->
 def test_until_stopped_has_no_duration_and_writes_flushed_fragments() -> None:
     argv = record_args(SETTINGS, session("h264", "aac"), OUT, None)
     assert "-t" not in argv
-    assert after(argv, "-movflags") == "+frag_keyframe+empty_moov+default_base_moof"
+    assert after(argv, "-movflags") == "+frag_keyframe+delay_moov+default_base_moof"
     assert after(argv, "-frag_duration") == "1000000"
     assert after(argv, "-flush_packets") == "1"
     assert after(argv, "-progress") == "pipe:1"

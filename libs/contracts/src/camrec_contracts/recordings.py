@@ -68,8 +68,12 @@ class Reconnect(_Model):
     """The source dropped and came back; the parts either side are joined back to back."""
 
     at_s: float = Field(description="where in the file the part after the drop begins")
-    dropped_at: datetime = Field(description="wall clock: when the source dropped")
-    away_s: float = Field(description="wall-clock time without the source (missing from the file)")
+    dropped_at: datetime | None = Field(
+        description="wall clock: when the source dropped (null: not known, the recorder restarted)"
+    )
+    away_s: float | None = Field(
+        description="wall-clock time without the source, missing from the file (null: not known)"
+    )
 
 
 class RecordingHealth(_Model):
@@ -99,9 +103,10 @@ class FitEstimate(_Model):
     """ "Will it fit?": the estimate made before the recording started."""
 
     bitrate_kbps: float = Field(description="the bitrate the estimate is based on")
-    bitrate_from: Literal["recordings", "session", "probe"] = Field(
+    bitrate_from: Literal["recordings", "session", "probe", "encoder"] = Field(
         description="recordings: this session's earlier files; session: the proxy's measurement "
-        "of the relay; probe: the recorder read a few seconds of the relay itself"
+        "of the relay; probe: the recorder read a few seconds of the relay itself; encoder: the "
+        "video is re-encoded and nothing was recorded yet, so a typical H.264 rate for its size"
     )
     estimated_bytes: int | None = Field(description="for the requested duration; null: until stop")
     free_bytes: int

@@ -16,7 +16,12 @@ from camrec_contracts.sessions import Session
 
 from .settings import RecorderSettings
 
-FRAGMENTED_MP4 = ["-f", "mp4", "-movflags", "+frag_keyframe+empty_moov+default_base_moof"]
+FRAGMENTED_MP4 = ["-f", "mp4", "-movflags", "+frag_keyframe+delay_moov+default_base_moof"]
+"""Fragmented MP4. ``delay_moov``, not ``empty_moov``: the header is written with the first
+fragment (about a second in), once every track's start is known. With ``empty_moov`` a
+source whose audio starts before its first video keyframe got that keyframe moved to the
+audio's start: a hole of up to a GOP (1.88 s seen) after the first frame of every recording
+(the health report found it)."""
 KEYFRAME_EVERY_S = 2
 
 

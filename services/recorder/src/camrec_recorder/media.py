@@ -12,6 +12,7 @@ from pathlib import Path
 from camrec_contracts.recordings import RecordedAudio, RecordedVideo
 
 from .ffmpeg_args import concat_args, remux_args, thumbnail_args
+from .health import PacketTimes
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,9 @@ async def remux(ffmpeg: str, fragmented: Path, output: Path, timeout_s: float = 
     return True
 
 
-async def video_span_s(ffprobe: str, path: Path) -> float | None:
-    """First video packet's start to the last one's end (its duration included), from the
-    packet table: no decode."""
+async def video_extent(ffprobe: str, path: Path) -> tuple[float, float] | None:
+    """Where the video starts in the file and how long it lasts: first video packet's start
+    to the last one's end (its duration included), from the packet table: no decode."""
     code, out, _ = await run_tool(
         [ffprobe, "-v", "error", "-select_streams", "v:0",
          "-show_entries", "packet=pts_time,duration_time", "-of", "json", str(path)],
@@ -64,22 +65,30 @@ async def video_span_s(ffprobe: str, path: Path) -> float | None:
     if last_end <= last_start:  # the last frame's duration is not stored: take the usual one
         gaps = sorted(b[0] - a[0] for a, b in itertools.pairwise(spans))
         last_end = last_start + (gaps[len(gaps) // 2] if gaps else 0.04)
-    return max(last_end, *(end for _, end in spans)) - spans[0][0]
+    return spans[0][0], max(last_end, *(end for _, end in spans)) - spans[0][0]
 
 
 async def join_parts(
-    ffmpeg: str, ffprobe: str, parts: list[Path], output: Path, timeout_s: float = 600
+    ffmpeg: str,
+    parts: list[Path],
+    extents: list[tuple[float, float] | None],
+    output: Path,
+    timeout_s: float = 600,
 ) -> bool:
-    """Join fragmented parts by copy, back to back, into one regular MP4; on failure
-    ``output`` is removed. Each part's length is given to the concat demuxer: left to
-    itself it starts the next part at the last frame's timestamp, one frame too early (a
-    variable-rate source then had two frames 30 ms out of order at the join)."""
+    """Join fragmented parts (one or more) by copy, back to back, into one regular MP4; on
+    failure ``output`` is removed. ``extents`` (:func:`video_extent`) gives each part's
+    video start and length to the concat demuxer:
+    - each part begins at its first video frame (a keyframe): the audio FFmpeg wrote while
+      waiting for it (up to a GOP) is left out, so a file never opens without a picture,
+      and a part whose video starts late no longer overlaps the one before;
+    - each part lasts its video's length: left to itself the demuxer starts the next part
+      at the last frame's timestamp, one frame too early (a variable-rate source then had
+      two frames 30 ms out of order at the join)."""
     lines = []
-    for part in parts:
+    for part, extent in zip(parts, extents, strict=True):
         lines.append(f"file '{part.resolve()}'")
-        span = await video_span_s(ffprobe, part)
-        if span:
-            lines.append(f"duration {span:.6f}")
+        if extent:
+            lines += [f"inpoint {extent[0]:.6f}", f"duration {extent[1]:.6f}"]
     listing = output.with_suffix(".parts.txt")
     listing.write_text("\n".join(lines) + "\n")
     try:
@@ -95,11 +104,16 @@ async def join_parts(
 
 class FileFacts:
     def __init__(
-        self, duration_s: float | None, video: RecordedVideo | None, audio: RecordedAudio | None
+        self,
+        duration_s: float | None,
+        video: RecordedVideo | None,
+        audio: RecordedAudio | None,
+        packets: PacketTimes | None = None,
     ) -> None:
         self.duration_s = duration_s
         self.video = video
         self.audio = audio
+        self.packets = packets or PacketTimes(video=())
 
 
 def _intervals_ms(times: list[float]) -> tuple[float | None, float | None, float | None]:
@@ -109,21 +123,38 @@ def _intervals_ms(times: list[float]) -> tuple[float | None, float | None, float
     return round(sum(gaps) / len(gaps), 2), round(min(gaps), 2), round(max(gaps), 2)
 
 
+def parse_packets(text: str, video_index: int | None, audio_index: int | None) -> PacketTimes:
+    """ffprobe ``-of compact=p=0`` lines of ``stream_index|pts_time|duration_time`` → the
+    video starts and audio spans of the two tracks."""
+    video: list[float] = []
+    audio: list[tuple[float, float]] = []
+    for line in text.splitlines():
+        fields = dict(kv.split("=", 1) for kv in line.split("|") if "=" in kv)
+        try:
+            index, pts = int(fields["stream_index"]), float(fields["pts_time"])
+        except (KeyError, ValueError):
+            continue
+        if index == video_index:
+            video.append(pts)
+        elif index == audio_index:
+            try:
+                length = float(fields.get("duration_time", "0"))
+            except ValueError:
+                length = 0.0
+            audio.append((pts, pts + length))
+    video.sort()
+    audio.sort()
+    return PacketTimes(video=video, audio=audio, has_audio_track=audio_index is not None)
+
+
 async def file_facts(ffprobe: str, path: Path) -> FileFacts:
-    """Duration, codecs and the video's real frame timing (packet timestamps, no decode)."""
+    """Duration, codecs and the real timing of every video and audio packet (no decode)."""
     code, out, _ = await run_tool(
-        [
-            ffprobe,
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration:stream=codec_type,codec_name,width,height,sample_rate,channels",
-            "-of",
-            "json",
-            str(path),
-        ],
+        [ffprobe, "-v", "error", "-show_entries",
+         "format=duration:stream=index,codec_type,codec_name,width,height,sample_rate,channels",
+         "-of", "json", str(path)],
         60,
-    )
+    )  # fmt: skip
     if code != 0:
         return FileFacts(None, None, None)
     info = json.loads(out or b"{}")
@@ -131,30 +162,24 @@ async def file_facts(ffprobe: str, path: Path) -> FileFacts:
     v = next((s for s in streams if s.get("codec_type") == "video"), None)
     a = next((s for s in streams if s.get("codec_type") == "audio"), None)
     duration = info.get("format", {}).get("duration")
+    code, out, _ = await run_tool(
+        [ffprobe, "-v", "error", "-show_entries", "packet=stream_index,pts_time,duration_time",
+         "-of", "compact=p=0", str(path)],
+        300,
+    )  # fmt: skip
+    packets = parse_packets(
+        out.decode(errors="replace") if code == 0 else "",
+        v.get("index") if v else None,
+        a.get("index") if a else None,
+    )
     video = None
     if v is not None:
-        code, out, _ = await run_tool(
-            [
-                ffprobe,
-                "-v",
-                "error",
-                "-select_streams",
-                "v:0",
-                "-show_entries",
-                "packet=pts_time",
-                "-of",
-                "csv=p=0",
-                str(path),
-            ],
-            120,
-        )
-        times = sorted(float(t) for t in out.decode().split() if t and t != "N/A")
-        avg, low, high = _intervals_ms(times)
+        avg, low, high = _intervals_ms(list(packets.video))
         video = RecordedVideo(
             codec=str(v.get("codec_name")),
             width=int(v.get("width", 0)),
             height=int(v.get("height", 0)),
-            frames=len(times),
+            frames=len(packets.video),
             avg_frame_interval_ms=avg,
             min_frame_interval_ms=low,
             max_frame_interval_ms=high,
@@ -168,7 +193,7 @@ async def file_facts(ffprobe: str, path: Path) -> FileFacts:
             channels=int(a["channels"]) if a.get("channels") else None,
         )
     )
-    return FileFacts(float(duration) if duration else None, video, audio)
+    return FileFacts(float(duration) if duration else None, video, audio, packets)
 
 
 async def make_thumbnail(ffmpeg: str, video: Path, output: Path, duration_s: float | None) -> bool:

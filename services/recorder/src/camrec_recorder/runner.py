@@ -8,7 +8,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.events import utcnow
@@ -23,7 +25,7 @@ from camrec_contracts.sessions import Session
 from .catalog import ActiveLocks, Catalog
 from .ffmpeg_args import needs_video_encode, record_args
 from .files import Files
-from .media import file_facts, join_parts, make_thumbnail, remux
+from .finalize import Drop, finalize
 from .settings import RecorderSettings
 from .supervisor import Ended, Progress, Supervisor
 
@@ -32,9 +34,9 @@ log = logging.getLogger(__name__)
 EARLY_END_S = 1.0
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 5.0
+"""A timed recording that ends this much short of its duration was cut off by the source."""
 ACTIVE_WORKER_STATES = ("recording", "reconnecting", "finalizing")
 """States of a recording a worker owns and has not finished."""
-"""A timed recording that ends this much short of its duration was cut off by the source."""
 DISK_FULL = "No space left on device"
 """What FFmpeg (strerror ENOSPC) says when a write fails for want of space."""
 
@@ -52,6 +54,13 @@ class Running:
     """Media time in the parts before the current one."""
     recorded_bytes: int = 0
     progress_publish: asyncio.Task[None] | None = None
+    advances: deque[tuple[datetime, float]] = field(default_factory=lambda: deque(maxlen=4))
+    """When the media time last moved on (wall clock, monotonic)."""
+    part_elapsed_s: float = 0.0
+    dropped: tuple[datetime, float] | None = None
+    """When the source dropped (its media last moved on before the part ended)."""
+    drops: list[Drop] = field(default_factory=list)
+    stopper: asyncio.Task[None] | None = None
 
 
 class Runner:
@@ -101,8 +110,18 @@ class Runner:
         left = None if wanted is None else max(wanted - run.recorded_s, 1.0)
         argv = record_args(self.s, run.session, self.files.part(rec.id, part), left)
 
+        run.part_elapsed_s = 0.0
+
         async def on_progress(p: Progress) -> None:
+            if p.elapsed_s > run.part_elapsed_s:
+                run.part_elapsed_s = p.elapsed_s
+                run.advances.append((utcnow(), time.monotonic()))
+            self._watch_reserve(run)
             if run.recording.state == "reconnecting" and p.elapsed_s > 0:
+                if run.dropped is not None:
+                    wall, mono = run.dropped
+                    run.drops.append(Drop(wall, time.monotonic() - mono))
+                    run.dropped = None
                 run.recording = await self.catalog.update(
                     rec.id, state="recording", reconnects=run.recording.reconnects + 1
                 )
@@ -120,6 +139,27 @@ class Runner:
             )
 
         return Supervisor(argv, on_progress, stall_timeout_s=self.s.stall_timeout_s)
+
+    def _watch_reserve(self, run: Running) -> None:
+        """Free space under the reserve: end the recording cleanly now, before FFmpeg meets
+        a full disk (the remux to the final file needs room too)."""
+        reserve = self.s.min_free_mb * 1_000_000
+        if reserve <= 0 or run.stop_reason is not None:
+            return
+        free = self.files.free_bytes()
+        if free >= reserve:
+            return
+        reason = (
+            f"disk nearly full: {free / 1e6:.0f} MB free, {self.s.min_free_mb} MB kept in reserve"
+        )
+        log.warning("recording %s: %s; stopping it", run.recording.id, reason)
+        run.stopper = asyncio.create_task(self._stop_quietly(run.recording.id, reason))
+
+    async def _stop_quietly(self, recording_id: str, reason: str) -> None:
+        try:
+            await self.stop(recording_id, reason, 120)
+        except Exception:
+            log.exception("recording %s: could not stop it (%s)", recording_id, reason)
 
     async def _publish_progress(self, rec: Recording, **figures: object) -> None:
         """Progress is a heartbeat: one that can't be published is dropped, not waited for
@@ -145,7 +185,13 @@ class Runner:
             log.exception("recording %s: FFmpeg did not run", rec.id)
             state, reason = "failed", f"FFmpeg did not run: {error}"
         try:
-            run.final = await self.finish(run.recording, state, reason)
+            run.final = await self.finish(
+                run.recording,
+                state,
+                reason,
+                drops=run.drops,
+                audio_expected=run.session.audio is not None,
+            )
         finally:
             self.running.pop(rec.id, None)
             self.capacity_freed.set()
@@ -169,6 +215,7 @@ class Runner:
                 run.recorded_bytes += path.stat().st_size
                 part += 1
                 dropped_at, wait = time.monotonic(), RETRY_FIRST_S
+                run.dropped = _last_live_advance(run, dropped_at)
             else:
                 path.unlink(missing_ok=True)  # this attempt recorded nothing
             if ended.kind in ("error", "killed"):
@@ -204,58 +251,58 @@ class Runner:
             return "interrupted", ended.reason
         return None
 
-    async def finish(self, rec: Recording, state: RecordingState, reason: str) -> Recording:
+    async def finish(
+        self,
+        rec: Recording,
+        state: RecordingState,
+        reason: str,
+        drops: list[Drop] | None = None,
+        audio_expected: bool | None = None,
+    ) -> Recording:
         """Turn the fragmented file into the final one and record what it holds."""
         rec = await self.catalog.update(rec.id, state="finalizing")
-        final = self.files.final(rec.file_name)
-        parts = [p for p in self.files.parts(rec.id) if p.stat().st_size > 0]
-        fragmented = False
-        if len(parts) > 1 and await join_parts(self.s.ffmpeg, self.s.ffprobe, parts, final):
-            for part in parts:
-                part.unlink()
-        elif parts:
-            if len(parts) > 1:  # could not join: the first part is the file, the rest beside it
-                for n, part in enumerate(parts[1:], start=1):
-                    part.replace(final.with_name(f"{final.stem}.part{n}{final.suffix}"))
-                reason += f" ({len(parts)} parts could not be joined; later parts kept beside it)"
-            if await remux(self.s.ffmpeg, parts[0], final):
-                parts[0].unlink()
-            else:
-                parts[0].replace(final)  # keep the fragmented file: it plays
-                fragmented = True
-        if not final.exists():
-            state, reason = "failed", f"no file was written: {reason}"
-        facts = await file_facts(self.s.ffprobe, final) if final.exists() else None
-        if facts is not None and facts.video is None:
-            state, reason = "failed", f"the file holds no video: {reason}"
-        thumb = bool(facts and facts.video) and await make_thumbnail(
-            self.s.ffmpeg, final, self.files.thumbnail(rec.id), facts.duration_s if facts else 0
+        done = await finalize(
+            self.s,
+            self.files,
+            rec.id,
+            rec.file_name,
+            state,
+            reason,
+            drops=drops or [],
+            audio_expected=audio_expected,
         )
+        facts = done.facts
         rec = await self.catalog.update(
             rec.id,
-            state=state,
-            end_reason=reason,
+            state=done.state,
+            end_reason=done.reason,
             ended_at=utcnow(),
             duration_s=facts.duration_s if facts else None,
-            size_bytes=final.stat().st_size if final.exists() else 0,
-            fragmented=fragmented,
-            reconnects=max(len(parts) - 1, 0),
-            has_thumbnail=thumb,
+            size_bytes=done.size_bytes,
+            fragmented=done.fragmented,
+            reconnects=max(done.parts - 1, 0),
+            has_thumbnail=done.thumbnail,
             video=facts.video if facts else None,
             audio=facts.audio if facts else None,
+            health=done.health,
         )
         await self.locks.release(rec.session_id, rec.id)
         await self.event(
-            rec, state, reason=reason, size_bytes=rec.size_bytes, elapsed_s=rec.duration_s
+            rec,
+            rec.state,
+            reason=rec.end_reason,
+            size_bytes=rec.size_bytes,
+            elapsed_s=rec.duration_s,
         )
         log.info(
-            "recording %s %s (%s): %s, %.1f s, %d bytes",
+            "recording %s %s (%s): %s, %.1f s, %d bytes; %s",
             rec.id,
-            state,
-            reason,
+            rec.state,
+            rec.end_reason,
             rec.file_name,
             rec.duration_s or 0,
             rec.size_bytes,
+            rec.health.summary if rec.health else "no health report",
         )
         return rec
 
@@ -284,6 +331,17 @@ class Runner:
             if rec.owner == self.s.worker_id and rec.state in ACTIVE_WORKER_STATES:
                 log.info("recording %s was running when this worker stopped", rec.id)
                 await self.finish(rec, "interrupted", "the recorder stopped while recording")
+
+
+FLUSH_S = 0.5
+"""Progress blocks this close to FFmpeg's exit are its flush, not media arriving."""
+
+
+def _last_live_advance(run: Running, ended: float) -> tuple[datetime, float]:
+    """When the source was last seen: the last time the media moved on before FFmpeg began
+    to exit (at exit it writes what it buffered, which moves the time on once more)."""
+    live = [a for a in run.advances if a[1] < ended - FLUSH_S]
+    return live[-1] if live else (utcnow(), ended)
 
 
 def new_recording_fields(session: Session) -> dict[str, object]:

@@ -38,6 +38,7 @@ from camrec_contracts.sessions import GET_SESSION, SESSION_EVENTS, SessionEvent,
 
 from .catalog import Catalog
 from .files import Files, file_name
+from .fit import FitCheck
 from .runner import Runner, new_recording_fields
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class RecorderService:
         self.catalog = catalog
         self.files = files
         self.s = runner.s
+        self.fit = FitCheck(self.s, catalog, files)
         self.owner_stop = Endpoint(
             service=RECORDER,
             name="owner-stop",
@@ -76,13 +78,7 @@ class RecorderService:
     # -- endpoints ------------------------------------------------------------------------------
     async def start(self, req: StartRecordingRequest) -> Recording:
         session = await call(self.bus.nc, GET_SESSION, SessionRef(id=req.session_id))
-        free_mb = self.files.free_bytes() // 1_000_000
-        if free_mb < self.s.min_free_mb:
-            raise ServiceError(
-                ErrorCode.NO_SPACE,
-                f"disk full: {free_mb} MB free in the "
-                f"recordings folder (need at least {self.s.min_free_mb} MB)",
-            )
+        fit = await self.fit.check(session, req.duration_s)
         rid = uuid.uuid4().hex[:12]
         await self.runner.locks.take(session.id, rid)
         started = utcnow()
@@ -95,16 +91,21 @@ class RecorderService:
             requested_duration_s=req.duration_s,
             started_at=started,
             file_name=file_name(session.name, started, rid),
+            fit=fit,
             **new_recording_fields(session),
         )
         await self.catalog.put(rec)
         job = RecordingJob(recording_id=rid, session=session)
         await self.bus.js.publish(JOBS_SUBJECT, job.model_dump_json().encode())
         log.info(
-            "recording %s queued for session %s (%s)",
+            "recording %s queued for session %s (%s; %.0f kbit/s from %s, room for %.0f s)%s",
             rid,
             session.id,
             f"{req.duration_s:g} s" if req.duration_s else "until stopped",
+            fit.bitrate_kbps,
+            fit.bitrate_from,
+            fit.fits_s,
+            f": {fit.warning}" if fit.warning else "",
         )
         return rec
 

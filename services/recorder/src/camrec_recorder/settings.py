@@ -33,7 +33,12 @@ class RecorderSettings(CamrecSettings):
         le=3600,
         description="A source that drops is retried this long before the recording ends (0: never)",
     )
-    min_free_mb: int = Field(default=500, ge=0, description="Refuse to start below this.")
+    min_free_mb: int = Field(
+        default=500,
+        ge=0,
+        description="Reserve kept free in the recordings folder: a start that would not fit "
+        "above it is refused (507), a recording reaching it stops ('disk nearly full'); 0: off.",
+    )
     ffmpeg: str = Field(default="ffmpeg", description="FFmpeg binary.")
     ffprobe: str = Field(default="ffprobe", description="ffprobe binary.")
 

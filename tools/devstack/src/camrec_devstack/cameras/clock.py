@@ -107,7 +107,7 @@ def encoder_command(ffmpeg: str, output: str, width: int, height: int, fps: int)
     ]  # fmt: skip
 
 
-def _die_with_parent() -> None:  # child of a process go2rtc may SIGKILL
+def die_with_parent() -> None:  # child of a process go2rtc may SIGKILL
     ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)
 
 
@@ -119,7 +119,7 @@ def run(ffmpeg: str, output: str, width: int, height: int, fps: int) -> int:
     proc = subprocess.Popen(
         encoder_command(ffmpeg, output, width, height, fps),
         stdin=subprocess.PIPE,
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
     assert proc.stdin is not None
     start = time.monotonic()

@@ -79,6 +79,8 @@ class MjpegCamera:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _offline: threading.Event = field(default_factory=threading.Event)
+    _resume: threading.Event = field(default_factory=threading.Event)
+    _pauses: list[tuple[float, float]] = field(default_factory=list)
     _clients: itertools.count[int] = field(default_factory=itertools.count)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
@@ -99,6 +101,7 @@ class MjpegCamera:
 
     def stop(self) -> None:
         self._stop.set()
+        self._resume.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -127,6 +130,21 @@ class MjpegCamera:
         else:
             self._offline.clear()
 
+    def pause(self, seconds: float) -> None:
+        """Send nothing for ``seconds`` (connections stay open), as a camera that hangs;
+        logged in :meth:`pauses`."""
+        self._resume.clear()
+        with self._lock:
+            self._pauses.append((time.time(), time.time() + seconds))
+        timer = threading.Timer(seconds, self._resume.set)
+        timer.daemon = True
+        timer.start()
+
+    def pauses(self) -> list[tuple[float, float]]:
+        """Each pause as (wall-clock start, planned end)."""
+        with self._lock:
+            return list(self._pauses)
+
     def frames_sent(self, client: int | None = None) -> list[SentFrame]:
         with self._lock:
             return [f for f in self._log if client is None or f.client == client]
@@ -154,6 +172,10 @@ class MjpegCamera:
                 return
             if self.drop_after_s is not None and time.monotonic() - started >= self.drop_after_s:
                 return
+            with self._lock:
+                paused = bool(self._pauses) and time.time() < self._pauses[-1][1]
+            if paused:  # the camera hangs: hold the next frame until the pause is over
+                self._resume.wait()
             jpeg = self.frames[index % len(self.frames)]
             head = (
                 f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"

@@ -1,0 +1,101 @@
+"""From the parts FFmpeg wrote to the final file: join the parts of a recording whose source
+dropped and came back, remux to a regular MP4 (or keep the fragmented file if that fails),
+read what the file holds and judge its health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from camrec_contracts.recordings import Reconnect, RecordingHealth, RecordingState
+
+from .files import Files
+from .health import assess
+from .media import FileFacts, file_facts, join_parts, make_thumbnail, remux, video_extent
+from .settings import RecorderSettings
+
+
+@dataclass(frozen=True)
+class Drop:
+    """What the recorder saw of one reconnect: when the source dropped, how long it was away."""
+
+    dropped_at: datetime | None
+    away_s: float | None
+
+
+@dataclass
+class Final:
+    state: RecordingState
+    reason: str
+    facts: FileFacts | None = None
+    fragmented: bool = False
+    parts: int = 0
+    thumbnail: bool = False
+    size_bytes: int = 0
+    reconnects: list[Reconnect] = field(default_factory=list)
+    health: RecordingHealth | None = None
+
+
+async def finalize(
+    s: RecorderSettings,
+    files: Files,
+    recording_id: str,
+    file_name: str,
+    state: RecordingState,
+    reason: str,
+    *,
+    drops: list[Drop],
+    audio_expected: bool | None,
+) -> Final:
+    """Make the final file; never lose what was recorded."""
+    final = files.final(file_name)
+    parts = [p for p in files.parts(recording_id) if p.stat().st_size > 0]
+    extents = [await video_extent(s.ffprobe, p) for p in parts]
+    spans = [e[1] if e else None for e in extents]
+    out = Final(state, reason, parts=len(parts))
+    if parts and await join_parts(s.ffmpeg, parts, extents, final):
+        for part in parts:
+            part.unlink()
+    elif parts:
+        if len(parts) > 1:  # could not join: the first part is the file, the rest beside it
+            for n, part in enumerate(parts[1:], start=1):
+                part.replace(final.with_name(f"{final.stem}.part{n}{final.suffix}"))
+            out.reason += f" ({len(parts)} parts could not be joined; later parts kept beside it)"
+            spans = spans[:1]
+        if await remux(s.ffmpeg, parts[0], final):
+            parts[0].unlink()
+        else:
+            parts[0].replace(final)  # keep the fragmented file: it plays
+            out.fragmented = True
+    if not final.exists():
+        out.state, out.reason = "failed", f"no file was written: {out.reason}"
+        return out
+    out.size_bytes = final.stat().st_size
+    out.facts = await file_facts(s.ffprobe, final)
+    if out.facts.video is None:
+        out.state, out.reason = "failed", f"the file holds no video: {out.reason}"
+        return out
+    out.thumbnail = await make_thumbnail(
+        s.ffmpeg, final, files.thumbnail(recording_id), out.facts.duration_s
+    )
+    offset = 0.0
+    for n, span in enumerate(spans[:-1], start=1):  # part n begins where the ones before end
+        offset += span or 0.0
+        seen = drops[n - 1] if n - 1 < len(drops) else Drop(None, None)
+        out.reconnects.append(
+            Reconnect(
+                at_s=round(offset, 3),
+                dropped_at=seen.dropped_at,
+                away_s=None if seen.away_s is None else round(seen.away_s, 2),
+            )
+        )
+    if audio_expected is None:  # after a restart: the file's own audio track tells
+        audio_expected = out.facts.packets.has_audio_track
+    out.health = assess(
+        out.facts.packets,
+        out.reconnects,
+        audio_expected=audio_expected,
+        state=out.state,
+        end_reason=out.reason,
+    )
+    return out
