@@ -150,7 +150,7 @@ class Runner:
         if free >= reserve:
             return
         reason = (
-            f"disk nearly full: {free / 1e6:.0f} MB free, {self.s.min_free_mb} MB kept in reserve"
+            f"disk nearly full: {free / 1e6:.1f} MB free, {self.s.min_free_mb} MB kept in reserve"
         )
         log.warning("recording %s: %s; stopping it", run.recording.id, reason)
         run.stopper = asyncio.create_task(self._stop_quietly(run.recording.id, reason))
