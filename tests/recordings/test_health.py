@@ -89,13 +89,13 @@ async def test_a_camera_that_hangs_three_seconds_has_one_gap_where_it_hung(
     # The file holds every frame the camera sent from its first one on (MJPEG: each is a
     # picture of its own), so the frames before the gap say which one the file starts with.
     times = probe_frame_times(str(recorders.root / done["file_name"]), max_frames=10_000)
-    in_file = sum(1 for t in times if t - times[0] <= gap["at_s"] + 0.001)
+    in_file = sum(1 for t in times if t <= gap["at_s"] + 0.001)
     first = sent[before - in_file + 1]
     print(f"camera hung {hung_s:.2f} s after frame {sent[before].index}, "
           f"{sent[before].wall - first.wall:.3f} s after frame {first.index}; "
           f"file: {gap['length_s']} s gap at {gap['at_s']} s, {in_file} frames in")  # fmt: skip
     assert abs(gap["length_s"] - hung_s) <= 0.2
-    assert abs(gap["at_s"] - (sent[before].wall - first.wall)) <= 0.2
+    assert abs(gap["at_s"] - times[0] - (sent[before].wall - first.wall)) <= 0.2
     assert abs(health["frames"] - len(times)) <= 1 and len(times) >= in_file + 20
 
 
@@ -140,6 +140,6 @@ async def test_a_camera_back_without_audio_is_a_reconnect_and_audio_lost(
     assert camera_gone - 1 <= dropped <= camera_gone + 7, (dropped, camera_gone)
     assert camera_back - camera_gone - 1 <= reconnect["away_s"] <= camera_back - dropped + 8
     # the audio ends where the first part ends: the second run had none
-    assert abs(health["audio_end_s"] - health["video_start_s"] - reconnect["at_s"]) <= 0.5
+    assert abs(health["audio_end_s"] - reconnect["at_s"]) <= 0.5
     assert health["video_end_s"] - health["audio_end_s"] >= 4
     assert "audio stops" in health["summary"] and "1 reconnect" in health["summary"]

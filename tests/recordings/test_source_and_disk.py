@@ -55,6 +55,7 @@ async def test_progress_every_second(
     assert 4 <= len(progress) <= 8
     assert all(e.size_bytes and e.bitrate_kbps for e in progress[1:])
     elapsed = [e.elapsed_s or 0 for e in progress]
+    print("progress elapsed:", elapsed)
     assert all(0.5 <= b - a <= 1.5 for a, b in pairwise(elapsed[1:]))
 
 

@@ -60,7 +60,7 @@ Verdict = Literal["clean", "has gaps", "audio lost", "interrupted"]
 class Gap(_Model):
     """Video frames stopped coming for longer than the threshold."""
 
-    at_s: float = Field(description="where in the file the gap begins (seconds from its start)")
+    at_s: float = Field(description="where in the file the gap begins (the frame before it)")
     length_s: float = Field(description="time between the frames either side of it")
 
 

@@ -41,6 +41,8 @@ def video_args(settings: RecorderSettings, session: Session) -> list[str]:
         str(settings.x264_crf),
         "-pix_fmt",
         "yuv420p",
+        "-bf",
+        "0",  # no B-frames: frames leave in order, so a timed file is cut on the exact frame
         "-fps_mode",
         "passthrough",
         "-force_key_frames",

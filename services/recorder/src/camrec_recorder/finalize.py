@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from camrec_contracts.recordings import Reconnect, RecordingHealth, RecordingState
 
 from .files import Files
 from .health import assess
-from .media import FileFacts, file_facts, join_parts, make_thumbnail, remux, video_extent
+from .media import Cut, FileFacts, file_facts, join_parts, make_thumbnail, remux, video_extent
 from .settings import RecorderSettings
 
 
@@ -46,14 +47,17 @@ async def finalize(
     *,
     drops: list[Drop],
     audio_expected: bool | None,
+    wanted_s: float | None = None,
 ) -> Final:
-    """Make the final file; never lose what was recorded."""
+    """Make the final file; never lose what was recorded. A timed recording (``wanted_s``)
+    is cut to that much video: FFmpeg records a little longer, as its ``-t`` counts from
+    the first packet, and the video only starts at the first keyframe."""
     final = files.final(file_name)
     parts = [p for p in files.parts(recording_id) if p.stat().st_size > 0]
-    extents = [await video_extent(s.ffprobe, p) for p in parts]
-    spans = [e[1] if e else None for e in extents]
+    cuts = await _cuts(s, parts, wanted_s)
+    spans = [c.length for c in cuts]
     out = Final(state, reason, parts=len(parts))
-    if parts and await join_parts(s.ffmpeg, parts, extents, final):
+    if parts and await join_parts(s.ffmpeg, cuts, final):
         for part in parts:
             part.unlink()
     elif parts:
@@ -99,3 +103,20 @@ async def finalize(
         end_reason=out.reason,
     )
     return out
+
+
+async def _cuts(s: RecorderSettings, parts: list[Path], wanted_s: float | None) -> list[Cut]:
+    """Each part from its first video frame, as long as its video; a timed recording's
+    parts together no longer than ``wanted_s``."""
+    cuts, total = [], 0.0
+    for part in parts:
+        extent = await video_extent(s.ffprobe, part)
+        if extent is None:
+            cuts.append(Cut(part, None, None))
+            continue
+        start, length = extent
+        if wanted_s is not None:
+            length = max(min(length, wanted_s - total), 0.0)
+        total += length
+        cuts.append(Cut(part, start, length))
+    return [c for c in cuts if c.length is None or c.length > 0]

@@ -42,7 +42,7 @@ def find_gaps(times: Sequence[float]) -> tuple[list[Gap], float | None, float | 
     median = statistics.median(intervals)
     threshold = max(median * GAP_FACTOR, GAP_FLOOR_MS / 1000)
     gaps = [
-        Gap(at_s=round(a - times[0], 3), length_s=round(b - a, 3))
+        Gap(at_s=round(a, 3), length_s=round(b - a, 3))
         for a, b in itertools.pairwise(times)
         if b - a > threshold
     ]
@@ -60,7 +60,7 @@ def _audio_holes(p: PacketTimes, v_start: float, v_end: float) -> list[str]:
         holes.append(f"no audio for the first {a_start - v_start:.1f} s")
     for (_, end), (start, _) in itertools.pairwise(spans):
         if start - end > AUDIO_SLACK_S:
-            holes.append(f"no audio for {start - end:.1f} s at {_clock(end - v_start)}")
+            holes.append(f"no audio for {start - end:.1f} s at {_clock(end)}")
     if v_end - a_end > AUDIO_SLACK_S:
         holes.append(f"audio stops {v_end - a_end:.1f} s before the video ends")
     return holes

@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from camrec_contracts.recordings import RecordedAudio, RecordedVideo
@@ -68,27 +69,33 @@ async def video_extent(ffprobe: str, path: Path) -> tuple[float, float] | None:
     return spans[0][0], max(last_end, *(end for _, end in spans)) - spans[0][0]
 
 
-async def join_parts(
-    ffmpeg: str,
-    parts: list[Path],
-    extents: list[tuple[float, float] | None],
-    output: Path,
-    timeout_s: float = 600,
-) -> bool:
-    """Join fragmented parts (one or more) by copy, back to back, into one regular MP4; on
-    failure ``output`` is removed. ``extents`` (:func:`video_extent`) gives each part's
-    video start and length to the concat demuxer:
-    - each part begins at its first video frame (a keyframe): the audio FFmpeg wrote while
-      waiting for it (up to a GOP) is left out, so a file never opens without a picture,
-      and a part whose video starts late no longer overlaps the one before;
-    - each part lasts its video's length: left to itself the demuxer starts the next part
-      at the last frame's timestamp, one frame too early (a variable-rate source then had
-      two frames 30 ms out of order at the join)."""
+@dataclass(frozen=True)
+class Cut:
+    """One part in the final file: from its first video frame (``inpoint``), this long."""
+
+    path: Path
+    inpoint: float | None
+    length: float | None
+
+
+async def join_parts(ffmpeg: str, cuts: list[Cut], output: Path, timeout_s: float = 600) -> bool:
+    """Cut and join fragmented parts (one or more) by copy, back to back, into one regular
+    MP4; on failure ``output`` is removed. The concat demuxer is told, per part:
+    - ``inpoint``: its first video frame (a keyframe). The audio FFmpeg wrote while waiting
+      for it (up to a GOP) is left out: the file opens on a picture;
+    - ``duration``: its video's length. Left to itself the demuxer starts the next part at
+      the last frame's timestamp, one frame too early (a variable-rate source then had two
+      frames 30 ms out of order at the join);
+    - ``outpoint``: where a timed recording's last part is cut to the length asked for."""
     lines = []
-    for part, extent in zip(parts, extents, strict=True):
-        lines.append(f"file '{part.resolve()}'")
-        if extent:
-            lines += [f"inpoint {extent[0]:.6f}", f"duration {extent[1]:.6f}"]
+    for cut in cuts:
+        lines.append(f"file '{cut.path.resolve()}'")
+        if cut.inpoint is not None and cut.length:
+            lines += [
+                f"inpoint {cut.inpoint:.6f}",
+                f"outpoint {cut.inpoint + cut.length:.6f}",
+                f"duration {cut.length:.6f}",
+            ]
     listing = output.with_suffix(".parts.txt")
     listing.write_text("\n".join(lines) + "\n")
     try:
@@ -96,7 +103,7 @@ async def join_parts(
     finally:
         listing.unlink(missing_ok=True)
     if code != 0 or not output.exists() or output.stat().st_size == 0:
-        log.warning("joining %d parts failed: %s", len(parts), err.decode(errors="replace")[-300:])
+        log.warning("joining %d parts failed: %s", len(cuts), err.decode(errors="replace")[-300:])
         output.unlink(missing_ok=True)
         return False
     return True

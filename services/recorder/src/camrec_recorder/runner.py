@@ -32,6 +32,9 @@ from .supervisor import Ended, Progress, Supervisor
 log = logging.getLogger(__name__)
 
 EARLY_END_S = 1.0
+KEYFRAME_WAIT_S = 4.0
+"""A timed part records this much longer: FFmpeg's -t counts from the first packet (often
+audio) while the video waits for a keyframe; the finish cuts the file to the length asked."""
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 5.0
 """A timed recording that ends this much short of its duration was cut off by the source."""
@@ -107,7 +110,7 @@ class Runner:
         """FFmpeg for part ``part``: what is left of a timed recording, into its own file."""
         rec = run.recording
         wanted = rec.requested_duration_s
-        left = None if wanted is None else max(wanted - run.recorded_s, 1.0)
+        left = None if wanted is None else max(wanted - run.recorded_s, 1.0) + KEYFRAME_WAIT_S
         argv = record_args(self.s, run.session, self.files.part(rec.id, part), left)
 
         run.part_elapsed_s = 0.0
@@ -270,6 +273,7 @@ class Runner:
             reason,
             drops=drops or [],
             audio_expected=audio_expected,
+            wanted_s=rec.requested_duration_s,
         )
         facts = done.facts
         rec = await self.catalog.update(
