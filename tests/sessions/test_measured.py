@@ -131,8 +131,16 @@ async def test_mjpeg_camera_measures_its_real_rate_not_its_header(
         event = await events.wait_measured(session["id"])
         measured = event.measured
         assert measured is not None and measured.fps is not None
-        print(f"header fps {session['video']['fps']}, measured {measured}")
-        assert abs(measured.fps - 10) <= 0.15 * 10
+        # what the camera itself sent the relay while it was measured (under load the
+        # simulator's rhythm stretches, so compare with its log, not with its nominal 10 fps)
+        start = measured.measured_at.timestamp()
+        relay = max(camera.clients(), key=lambda c: len(camera.frames_sent(c)))
+        sent = [f.wall for f in camera.frames_sent(relay) if start <= f.wall <= start + 5]
+        camera_fps = (len(sent) - 1) / (sent[-1] - sent[0])
+        print(f"header fps {session['video']['fps']}, camera sent {camera_fps:.2f} fps, "
+              f"measured {measured}")  # fmt: skip
+        assert abs(measured.fps - camera_fps) <= 0.1 * camera_fps
+        assert 0.5 * 10 <= measured.fps <= 1.5 * 10
         got = (await api.get(f"/api/sessions/{session['id']}")).json()
         assert got["video"] == session["video"]  # the header's claim stays what it said
         assert got["measured"]["fps"] == measured.fps
