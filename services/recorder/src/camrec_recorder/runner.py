@@ -8,9 +8,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.events import utcnow
@@ -26,44 +23,23 @@ from .catalog import ActiveLocks, Catalog
 from .ffmpeg_args import needs_video_encode, record_args
 from .files import Files
 from .finalize import Drop, finalize
+from .running import Running, last_live_advance
 from .settings import RecorderSettings
 from .supervisor import Ended, Progress, Supervisor
 
 log = logging.getLogger(__name__)
 
 EARLY_END_S = 1.0
+"""A timed recording that ends this much short of its duration was cut off by the source."""
 KEYFRAME_WAIT_S = 4.0
 """A timed part records this much longer: FFmpeg's -t counts from the first packet (often
 audio) while the video waits for a keyframe; the finish cuts the file to the length asked."""
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 5.0
-"""A timed recording that ends this much short of its duration was cut off by the source."""
 ACTIVE_WORKER_STATES = ("recording", "reconnecting", "finalizing")
 """States of a recording a worker owns and has not finished."""
 DISK_FULL = "No space left on device"
 """What FFmpeg (strerror ENOSPC) says when a write fails for want of space."""
-
-
-@dataclass
-class Running:
-    recording: Recording
-    session: Session
-    supervisor: Supervisor | None = None
-    stop_reason: str | None = None
-    stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    final: Recording | None = None
-    recorded_s: float = 0.0
-    """Media time in the parts before the current one."""
-    recorded_bytes: int = 0
-    progress_publish: asyncio.Task[None] | None = None
-    advances: deque[tuple[datetime, float]] = field(default_factory=lambda: deque(maxlen=4))
-    """When the media time last moved on (wall clock, monotonic)."""
-    part_elapsed_s: float = 0.0
-    dropped: tuple[datetime, float] | None = None
-    """When the source dropped (its media last moved on before the part ended)."""
-    drops: list[Drop] = field(default_factory=list)
-    stopper: asyncio.Task[None] | None = None
 
 
 class Runner:
@@ -218,7 +194,7 @@ class Runner:
                 run.recorded_bytes += path.stat().st_size
                 part += 1
                 dropped_at, wait = time.monotonic(), RETRY_FIRST_S
-                run.dropped = _last_live_advance(run, dropped_at)
+                run.dropped = last_live_advance(run, dropped_at)
             else:
                 path.unlink(missing_ok=True)  # this attempt recorded nothing
             if ended.kind in ("error", "killed"):
@@ -335,17 +311,6 @@ class Runner:
             if rec.owner == self.s.worker_id and rec.state in ACTIVE_WORKER_STATES:
                 log.info("recording %s was running when this worker stopped", rec.id)
                 await self.finish(rec, "interrupted", "the recorder stopped while recording")
-
-
-FLUSH_S = 0.5
-"""Progress blocks this close to FFmpeg's exit are its flush, not media arriving."""
-
-
-def _last_live_advance(run: Running, ended: float) -> tuple[datetime, float]:
-    """When the source was last seen: the last time the media moved on before FFmpeg began
-    to exit (at exit it writes what it buffered, which moves the time on once more)."""
-    live = [a for a in run.advances if a[1] < ended - FLUSH_S]
-    return live[-1] if live else (utcnow(), ended)
 
 
 def new_recording_fields(session: Session) -> dict[str, object]:
