@@ -4,7 +4,6 @@ on another worker's disk goes on; the api keeps answering."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_NOAUDIO, RtspCameras
+from tests.fixtures.disk import small_disk as mount_small_disk
 from tests.media import probe_frame_times
 from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for, wait_recorded
 
@@ -21,19 +21,9 @@ pytestmark = pytest.mark.xdist_group("drills")
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 6 MB tmpfs (root can mount one in this container; CI runs as root too)."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, f"cannot mount a tmpfs for the drill: {done.stderr.strip()}"
-    try:
+    """A 6 MB tmpfs."""
+    with mount_small_disk(tmp_path / "small-disk", "6m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 async def test_disk_full_ends_one_recording_with_a_playable_file_and_spares_the_rest(
