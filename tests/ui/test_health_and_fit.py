@@ -8,7 +8,6 @@ the reserve hold well under 2 h and well under 24 h of a 1280x720 simulator."""
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
+from tests.fixtures.disk import small_disk
 from tests.fixtures.stack import start_own_stack
 from tests.ui.conftest import UiStack, Watched
 
@@ -26,31 +26,21 @@ RESERVE_MB = 10
 
 
 @pytest.fixture(scope="module")
-def small_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A 40 MB tmpfs for the recordings (root can mount one here; CI runs as root too)."""
-    mount = tmp_path_factory.mktemp("tight-disk") / "recordings"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK_MB}m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, f"cannot mount a tmpfs for the test: {done.stderr.strip()}"
-    try:
+def tight_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A 40 MB tmpfs for the recordings."""
+    with small_disk(tmp_path_factory.mktemp("tight-disk") / "recordings", f"{DISK_MB}m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 @pytest.fixture(scope="module")
 def tight_stack(
-    tmp_path_factory: pytest.TempPathFactory, rtsp_cameras: RtspCameras, small_disk: Path
+    tmp_path_factory: pytest.TempPathFactory, rtsp_cameras: RtspCameras, tight_disk: Path
 ) -> Iterator[UiStack]:
     # The stack's env sets CAMREC_RECORDINGS_DIR to its own folder; extra_env goes on top,
     # so every service (the recorder writing, the api serving files) uses the small disk.
     stack = start_own_stack(
         tmp_path_factory.mktemp("tight-stack"),
-        {"CAMREC_RECORDINGS_DIR": str(small_disk), "CAMREC_MIN_FREE_MB": str(RESERVE_MB)},
+        {"CAMREC_RECORDINGS_DIR": str(tight_disk), "CAMREC_MIN_FREE_MB": str(RESERVE_MB)},
     )
     try:
         yield UiStack(stack, rtsp_cameras)
