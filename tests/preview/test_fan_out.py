@@ -11,10 +11,13 @@ import httpx
 import pytest
 
 from camrec_contracts.bus import Bus
+from camrec_contracts.rpc import call
 from camrec_contracts.services import PREVIEWER
+from camrec_contracts.sessions import GET_SESSION, SessionRef
 from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras
 from camrec_devstack.go2rtc import Go2RTCConfig
 from tests.fixtures.proxy import Proxies
+from tests.polling import poll
 from tests.preview.client import Viewer, open_viewer
 from tests.preview.conftest import PreviewerProcess, open_session
 
@@ -115,6 +118,11 @@ async def test_nobody_watching_for_a_while_means_no_reader_on_the_relay(
             streams = (await http.get(f"{go2rtc_relay.api_url}/api/streams")).json()
         return len(streams[path].get("consumers") or [])
 
+    async def measured() -> bool:  # the proxy reads the relay for 4 s after an open
+        got = await call(bus.nc, GET_SESSION, SessionRef(id=session.id))
+        return got.measured is not None and await relay_readers() == 0
+
+    await poll(measured, 20, "the proxy's measurement of the relay")
     viewer = await open_viewer(previewer.ws_url(session.id))
     await viewer.read_until(lambda v: v.frames, 10, "frame")
     assert await relay_readers() == 1

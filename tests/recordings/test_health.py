@@ -4,6 +4,7 @@ scripted camera's run log."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -143,3 +144,7 @@ async def test_a_camera_back_without_audio_is_a_reconnect_and_audio_lost(
     assert abs(health["audio_end_s"] - reconnect["at_s"]) <= 0.5
     assert health["video_end_s"] - health["audio_end_s"] >= 4
     assert "audio stops" in health["summary"] and "1 reconnect" in health["summary"]
+    # one timeline across the join: every frame after the one before
+    times = probe_frame_times(str(recorders.root / done["file_name"]), max_frames=100_000)
+    assert all(b > a for a, b in itertools.pairwise(times)), "frames out of order at the join"
+    assert abs(health["frames"] - len(times)) <= 1

@@ -52,7 +52,7 @@ async def test_progress_every_second(
     kinds = [e.event for e in events]
     assert kinds[0] == "started" and kinds[-1] == "finished"
     progress = [e for e in events if e.event == "progress"]
-    assert 4 <= len(progress) <= 8
+    assert 4 <= len(progress) <= 12  # 6 s asked, FFmpeg runs up to 4 s more (keyframe wait)
     assert all(e.size_bytes and e.bitrate_kbps for e in progress[1:])
     elapsed = [e.elapsed_s or 0 for e in progress]
     print("progress elapsed:", elapsed)

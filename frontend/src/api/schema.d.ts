@@ -265,10 +265,10 @@ export interface components {
         FitEstimate: {
             /**
              * Bitrate From
-             * @description recordings: this session's earlier files; session: the proxy's measurement of the relay; probe: the recorder read a few seconds of the relay itself
+             * @description recordings: this session's earlier files; session: the proxy's measurement of the relay; probe: the recorder read a few seconds of the relay itself; encoder: the video is re-encoded and nothing was recorded yet, so a typical H.264 rate for its size
              * @enum {string}
              */
-            bitrate_from: "recordings" | "session" | "probe";
+            bitrate_from: "recordings" | "session" | "probe" | "encoder";
             /**
              * Bitrate Kbps
              * @description the bitrate the estimate is based on
@@ -304,7 +304,7 @@ export interface components {
         Gap: {
             /**
              * At S
-             * @description where in the file the gap begins (seconds from its start)
+             * @description where in the file the gap begins (the frame before it)
              */
             at_s: number;
             /**
@@ -401,15 +401,14 @@ export interface components {
             at_s: number;
             /**
              * Away S
-             * @description wall-clock time without the source (missing from the file)
+             * @description wall-clock time without the source, missing from the file (null: not known)
              */
-            away_s: number;
+            away_s: number | null;
             /**
              * Dropped At
-             * Format: date-time
-             * @description wall clock: when the source dropped
+             * @description wall clock: when the source dropped (null: not known, the recorder restarted)
              */
-            dropped_at: string;
+            dropped_at: string | null;
         };
         /** RecordedAudio */
         RecordedAudio: {
