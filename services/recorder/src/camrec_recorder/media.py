@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import json
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,12 +97,11 @@ async def join_parts(ffmpeg: str, cuts: list[Cut], output: Path, timeout_s: floa
                 f"outpoint {cut.inpoint + cut.length:.6f}",
                 f"duration {cut.length:.6f}",
             ]
-    listing = output.with_suffix(".parts.txt")
-    listing.write_text("\n".join(lines) + "\n")
-    try:
-        code, _, err = await run_tool(concat_args(ffmpeg, listing, output), timeout_s)
-    finally:
-        listing.unlink(missing_ok=True)
+    # The listing goes to the system's temporary folder: the recordings folder may be full.
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="camrec-parts-") as listing:
+        listing.write("\n".join(lines) + "\n")
+        listing.flush()
+        code, _, err = await run_tool(concat_args(ffmpeg, Path(listing.name), output), timeout_s)
     if code != 0 or not output.exists() or output.stat().st_size == 0:
         log.warning("joining %d parts failed: %s", len(cuts), err.decode(errors="replace")[-300:])
         output.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from camrec_contracts.sessions import Session
 from .catalog import ActiveLocks, Catalog
 from .ffmpeg_args import needs_video_encode, record_args
 from .files import Files
-from .finalize import Drop, finalize
+from .finalize import Drop, Final, finalize
 from .running import Running, last_live_advance
 from .settings import RecorderSettings
 from .supervisor import Ended, Progress, Supervisor
@@ -240,17 +240,23 @@ class Runner:
     ) -> Recording:
         """Turn the fragmented file into the final one and record what it holds."""
         rec = await self.catalog.update(rec.id, state="finalizing")
-        done = await finalize(
-            self.s,
-            self.files,
-            rec.id,
-            rec.file_name,
-            state,
-            reason,
-            drops=drops or [],
-            audio_expected=audio_expected,
-            wanted_s=rec.requested_duration_s,
-        )
+        try:
+            done = await finalize(
+                self.s,
+                self.files,
+                rec.id,
+                rec.file_name,
+                state,
+                reason,
+                drops=drops or [],
+                audio_expected=audio_expected,
+                wanted_s=rec.requested_duration_s,
+            )
+        except Exception as error:  # never leave it 'finalizing': say so, keep the parts
+            log.exception("recording %s: finalizing failed", rec.id)
+            done = Final(
+                "failed", f"{reason}; finalizing failed ({error}): the parts are kept in .partial/"
+            )
         facts = done.facts
         rec = await self.catalog.update(
             rec.id,
