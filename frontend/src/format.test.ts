@@ -73,6 +73,8 @@ describe("format", () => {
   it("describes gaps and reconnects by where they are in the file", () => {
     expect(gapLabel({ at_s: 12.2, length_s: 3.14 })).toBe("at 0:12 for 3.1 s");
     expect(reconnectLabel({ at_s: 20, away_s: 4.24 })).toBe("at 0:20, source away 4.2 s");
+    // after a recorder restart the drop's time is not known
+    expect(reconnectLabel({ at_s: 20, away_s: null })).toBe("at 0:20, source away for an unknown time");
     expect(gapLabel({ at_s: 3725, length_s: 0.5 })).toBe("at 1:02:05 for 0.5 s");
   });
   it("names a class per verdict", () => {

@@ -99,8 +99,9 @@ export function gapLabel(gap: { at_s: number; length_s: number }): string {
 }
 
 /** A reconnect in a file: "at 0:20, source away 4.2 s". */
-export function reconnectLabel(reconnect: { at_s: number; away_s: number }): string {
-  return `at ${formatDuration(reconnect.at_s)}, source away ${formatSeconds(reconnect.away_s)}`;
+export function reconnectLabel(reconnect: { at_s: number; away_s: number | null }): string {
+  const away = reconnect.away_s === null ? "for an unknown time" : formatSeconds(reconnect.away_s);
+  return `at ${formatDuration(reconnect.at_s)}, source away ${away}`;
 }
 
 /** The class modifier of a verdict badge: "has gaps" → "health-has-gaps". */
