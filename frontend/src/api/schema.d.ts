@@ -265,7 +265,7 @@ export interface components {
         FitEstimate: {
             /**
              * Bitrate From
-             * @description recordings: this session's earlier files; session: the proxy's measurement of the relay; probe: the recorder read a few seconds of the relay itself; encoder: the video is re-encoded and nothing was recorded yet, so a typical H.264 rate for its size
+             * @description recordings: this session's earlier files; session: the proxy's measurement of the relay; probe: the recorder read 2 s of the relay itself (a timed recording near the limit, nothing measured yet); encoder: a typical H.264 rate for the picture size (a re-encoded source, or nothing measured yet and plenty of room)
              * @enum {string}
              */
             bitrate_from: "recordings" | "session" | "probe" | "encoder";

@@ -105,8 +105,9 @@ class FitEstimate(_Model):
     bitrate_kbps: float = Field(description="the bitrate the estimate is based on")
     bitrate_from: Literal["recordings", "session", "probe", "encoder"] = Field(
         description="recordings: this session's earlier files; session: the proxy's measurement "
-        "of the relay; probe: the recorder read a few seconds of the relay itself; encoder: the "
-        "video is re-encoded and nothing was recorded yet, so a typical H.264 rate for its size"
+        "of the relay; probe: the recorder read 2 s of the relay itself (a timed recording near "
+        "the limit, nothing measured yet); encoder: a typical H.264 rate for the picture size "
+        "(a re-encoded source, or nothing measured yet and plenty of room)"
     )
     estimated_bytes: int | None = Field(description="for the requested duration; null: until stop")
     free_bytes: int

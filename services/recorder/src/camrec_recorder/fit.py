@@ -29,6 +29,9 @@ UNTIL_STOP_WARN_S = 24 * 3600
 MIN_HISTORY_S = 5.0
 """Earlier recordings shorter than this say little about the bitrate."""
 PROBE_S = 2.0
+PROBE_UNLESS_FITS_X = 4.0
+"""With no measured bitrate yet, a timed recording that fits even at this many times the
+picture's typical rate starts without probing the relay first."""
 ENCODED_BITS_PER_PIXEL = 0.1
 """A typical libx264 CRF 23 rate for camera pictures, per pixel per frame."""
 
@@ -53,8 +56,19 @@ class FitCheck:
         self.catalog = catalog
         self.files = files
 
-    async def bitrate(self, session: Session) -> tuple[float, BitrateFrom]:
-        """kbit/s of what a recording of ``session`` writes, and where that figure is from."""
+    def picture_kbps(self, session: Session) -> float:
+        """A typical H.264 rate for the session's picture size and frame rate, plus audio."""
+        v = session.video
+        fps = (session.measured.fps if session.measured else None) or v.fps or 25.0
+        audio = self.s.audio_bitrate_kbps if session.audio else 0
+        return v.width * v.height * fps * ENCODED_BITS_PER_PIXEL / 1000 + audio
+
+    async def bitrate(
+        self, session: Session, room: int, duration_s: float | None
+    ) -> tuple[float, BitrateFrom]:
+        """kbit/s of what a recording of ``session`` writes, and where that figure is from.
+        The relay is probed (2 s, added to the start) only when it matters: a timed recording
+        that would not fit with room to spare at the picture's typical rate."""
         for rec in await self.catalog.all():  # newest first
             if (
                 rec.session_id == session.id
@@ -63,19 +77,19 @@ class FitCheck:
                 and rec.size_bytes > 0
             ):
                 return rec.size_bytes * 8 / 1000 / (rec.duration_s or 1), "recordings"
+        typical = self.picture_kbps(session)
         if needs_video_encode(session):  # the relay's MJPEG/H.265 rate says nothing of H.264's
-            v = session.video
-            fps = (session.measured.fps if session.measured else None) or v.fps or 10.0
-            audio = self.s.audio_bitrate_kbps if session.audio else 0
-            return v.width * v.height * fps * ENCODED_BITS_PER_PIXEL / 1000 + audio, "encoder"
+            return typical, "encoder"
         if session.measured is not None:
             return session.measured.bitrate_kbps, "session"
+        clearly_fits = typical * 1000 / 8 * MARGIN * PROBE_UNLESS_FITS_X * (duration_s or 0) < room
+        if duration_s is None or clearly_fits:  # (until stop is never refused: it stops itself)
+            return typical, "encoder"
         probed = await measure(self.s.ffprobe, session.relay_url, utcnow(), PROBE_S)
         if probed is not None:
             return probed.bitrate_kbps, "probe"
         log.info("session %s: bitrate not measurable; estimating from the picture", session.id)
-        v = session.video
-        return v.width * v.height * (v.fps or 25.0) * ENCODED_BITS_PER_PIXEL / 1000, "encoder"
+        return typical, "encoder"
 
     async def check(self, session: Session, duration_s: float | None) -> FitEstimate:
         """The estimate for a start, or ServiceError(NO_SPACE) with the numbers."""
@@ -88,7 +102,7 @@ class FitCheck:
                 f"disk full: {free // 1_000_000} MB free in the recordings folder "
                 f"(need at least {self.s.min_free_mb} MB)",
             )
-        kbps, source = await self.bitrate(session)
+        kbps, source = await self.bitrate(session, room, duration_s)
         rate = max(kbps, 1.0) * 1000 / 8 * MARGIN  # bytes per second, with the margin
         fits_s = room / rate
         estimate = None if duration_s is None else int(rate * duration_s)
