@@ -121,7 +121,7 @@ async def test_a_camera_back_without_audio_is_a_reconnect_and_audio_lost(
         back = await wait_for(rapi, rec["id"], {"reconnecting"}, 30)
         back = await wait_for(rapi, rec["id"], {"recording"}, 30)
         assert back["reconnects"] == 1
-        await wait_recorded(bus, rec["id"], 10)
+        await wait_recorded(bus, rec["id"], 14)
         done = (await rapi.post(f"/api/recordings/{rec['id']}/stop")).json()
     finally:
         camera.stop()
@@ -142,7 +142,7 @@ async def test_a_camera_back_without_audio_is_a_reconnect_and_audio_lost(
     assert camera_back - camera_gone - 1 <= reconnect["away_s"] <= camera_back - dropped + 8
     # the audio ends where the first part ends: the second run had none
     assert abs(health["audio_end_s"] - reconnect["at_s"]) <= 0.5
-    assert health["video_end_s"] - health["audio_end_s"] >= 4
+    assert health["video_end_s"] - health["audio_end_s"] >= 1.5
     assert "audio stops" in health["summary"] and "1 reconnect" in health["summary"]
     # one timeline across the join: every frame after the one before
     times = probe_frame_times(str(recorders.root / done["file_name"]), max_frames=100_000)

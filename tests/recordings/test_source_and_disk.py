@@ -59,7 +59,8 @@ async def test_progress_every_second(
     assert len(written) >= 4 and all(e.size_bytes and e.bitrate_kbps for e in written)
     elapsed = [e.elapsed_s or 0 for e in written]
     print("progress elapsed:", [e.elapsed_s for e in progress])
-    assert all(0.5 <= b - a <= 1.5 for a, b in pairwise(elapsed))
+    # (the last block is written as FFmpeg exits at -t: it may come sooner)
+    assert all(0.5 <= b - a <= 1.5 for a, b in pairwise(elapsed[:-1]))
 
 
 async def test_full_disk_refuses_with_the_numbers(
