@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -107,7 +108,7 @@ async def test_a_camera_back_without_audio_is_a_reconnect_and_audio_lost(
     await recorders.start("w1", reconnect_window_s=30)
     runs = tmp_path / "camera-runs.jsonl"
     scripted = [
-        "python", "-m", "camrec_devstack.cameras.scripted", "--ffmpeg", binary("ffmpeg"),
+        sys.executable, "-m", "camrec_devstack.cameras.scripted", "--ffmpeg", binary("ffmpeg"),
         "--plan", "aac:10,off:10,none", "--log", str(runs), "{output}",
     ]  # fmt: skip
     config = Go2RTCConfig(
