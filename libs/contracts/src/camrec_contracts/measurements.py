@@ -32,7 +32,7 @@ class StreamMeasurement(BaseModel):
 
 
 def measure_args(ffprobe: str, rtsp_url: str, seconds: float = MEASURE_SECONDS) -> list[str]:
-    """ffprobe reading ``seconds`` of packets (time, size, track) over TCP, as CSV."""
+    """ffprobe reading ``seconds`` of packets (time, size, track) over TCP, as JSON."""
     return [
         ffprobe, "-v", "error", "-rtsp_transport", "tcp", "-timeout", "5000000",
         "-read_intervals", f"%+{seconds:g}",

@@ -1,6 +1,7 @@
-"""From the parts FFmpeg wrote to the final file: join the parts of a recording whose source
-dropped and came back, remux to a regular MP4 (or keep the fragmented file if that fails),
-read what the file holds and judge its health."""
+"""From the parts FFmpeg wrote to the final file: cut each part to its video and join them
+(one part or several, when the source dropped and came back) into a regular MP4; if that
+fails, remux the first part, or keep the fragmented file. Then read what the file holds and
+judge its health."""
 
 from __future__ import annotations
 
