@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from camrec_contracts.bus import Bus
+from camrec_contracts.liveness import LivenessSettings
 from camrec_contracts.services import SERVICES
 from camrec_contracts.settings import ENV_PREFIX, CamrecSettings
 from camrec_devstack.nginx import TEMPLATE, TEMPLATE_VARS
@@ -331,16 +332,25 @@ def test_nats_is_reachable_as_the_services_say() -> None:
     assert f"{BIND}:4222:4222" in nats["ports"]
 
 
+WGET = ["CMD", "busybox", "wget", "-qO", "/dev/null"]
+"""How the Python images are checked: busybox wget (the slim image has no wget or curl)."""
+
+
+def _health_url(service: str) -> tuple[int, str]:
+    """(port, path) of the URL a Python service's healthcheck fetches with busybox wget."""
+    test = _healthcheck_test(service)
+    assert test is not None and test[:-1] == WGET, test
+    found = re.fullmatch(r"http://127\.0\.0\.1:(\d+)(/[\w/]*)", test[-1])
+    assert found is not None, test[-1]
+    return int(found.group(1)), found.group(2)
+
+
 @pytest.mark.parametrize("service", sorted(HTTP_PORT_FIELDS))
 def test_http_healthchecks_hit_a_real_health_route(service: str) -> None:
-    test = _healthcheck_test(service)
-    assert test is not None and test[:3] == ["CMD", "python", "-c"]
+    port, path = _health_url(service)
     port_field = HTTP_PORT_FIELDS[service]
-    port = _settings_class(service).model_fields[port_field].default
-    found = re.search(r"http://127\.0\.0\.1:(\d+)(/[\w/]*)", test[3])
-    assert found is not None, test[3]
-    assert int(found.group(1)) == port
-    assert found.group(2) in _routes(service)  # /health (previewer), /health/live (api)
+    assert port == _settings_class(service).model_fields[port_field].default
+    assert path in _routes(service)  # /health (previewer), /health/live (api)
     assert f"CAMREC_{port_field.upper()}" not in _env(service)
     host_field = f"CAMREC_{service.upper()}_HOST"
     assert _env(service)[host_field] == "0.0.0.0"  # reachable from nginx and Docker
@@ -359,17 +369,28 @@ def _routes(service: str) -> set[str]:
 
 
 @pytest.mark.parametrize("service", sorted(MICRO_NAMES))
-def test_micro_service_healthchecks_ping_their_own_service(service: str) -> None:
-    name = MICRO_NAMES[service]
-    assert name in SERVICES
-    assert _healthcheck_test(service) == [
-        "CMD",
-        "python",
-        "-m",
-        "camrec_contracts.healthcheck",
-        name,
+def test_micro_service_healthchecks_read_their_liveness_port(service: str) -> None:
+    """Proxy and recorder have no HTTP port: the image turns on the liveness endpoint
+    (camrec_contracts.liveness, GET /health on loopback) and the healthcheck reads it."""
+    assert MICRO_NAMES[service] in SERVICES
+    assert issubclass(_settings_class(service), LivenessSettings)
+    port, path = _health_url(service)
+    assert path == "/health"
+    dockerfile, target = _dockerfile(service)
+    env = [
+        args for stage in dockerfile.chain(target) for i, args in stage.instructions if i == "ENV"
     ]
-    assert importlib.util.find_spec("camrec_contracts.healthcheck") is not None
+    assert f"CAMREC_HEALTH_PORT={port}" in env
+    assert "CAMREC_HEALTH_PORT" not in _env(service)  # the image's value is the one checked
+
+
+@pytest.mark.parametrize("service", sorted(PYTHON_SERVICES))
+def test_python_images_have_the_busybox_their_healthcheck_runs(service: str) -> None:
+    dockerfile, target = _dockerfile(service)
+    runs = [
+        args for stage in dockerfile.chain(target) for i, args in stage.instructions if i == "RUN"
+    ]
+    assert any(re.search(r"apt-get install .*\bbusybox\b", run) for run in runs)
 
 
 @pytest.mark.parametrize("service", sorted([*PYTHON_SERVICES, "frontend"]))
@@ -516,7 +537,11 @@ def test_template_placeholders_are_set_and_nginx_variables_are_not() -> None:
     text = TEMPLATE.read_text()
     env = _env("frontend")
     placeholders = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text))
-    assert placeholders == set(TEMPLATE_VARS) <= set(env)
+    assert placeholders == set(TEMPLATE_VARS)
+    # NGINX_LOCAL_RESOLVERS comes from the image's entrypoint (15-local-resolvers.envsh), which
+    # exports it when NGINX_ENTRYPOINT_LOCAL_RESOLVERS is set; every other placeholder is set here.
+    assert placeholders - {"NGINX_LOCAL_RESOLVERS"} <= set(env)
+    assert env["NGINX_ENTRYPOINT_LOCAL_RESOLVERS"]
     # envsubst replaces every *set* variable, in $NAME form too: none may be an nginx one.
     nginx_vars = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", text))
     assert not nginx_vars & set(env)
@@ -525,7 +550,11 @@ def test_template_placeholders_are_set_and_nginx_variables_are_not() -> None:
     previewer_port = _settings_class("previewer").model_fields["previewer_port"].default
     assert env["API_UPSTREAM"] == f"api:{api_port}"
     assert env["PREVIEWER_UPSTREAM"] == f"previewer:{previewer_port}"
-    assert f"http://127.0.0.1:{env['LISTEN']}/" in (_healthcheck_test("frontend") or [])
+    # The frontend is healthy when the api answers through nginx, not when it serves a file.
+    assert _healthcheck_test("frontend") == [
+        "CMD", "wget", "-qO", "/dev/null", f"http://127.0.0.1:{env['LISTEN']}/health/live"
+    ]  # fmt: skip
+    assert "/health/live" in _routes("api")
 
 
 def test_nats_box_is_an_ops_tool() -> None:

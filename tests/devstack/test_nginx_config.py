@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from camrec_devstack.nginx import TEMPLATE, TEMPLATE_VARS, main_config, render_template
+from camrec_devstack.nginx import (
+    TEMPLATE,
+    TEMPLATE_VARS,
+    local_resolvers,
+    main_config,
+    render_template,
+)
 from camrec_devstack.paths import binary
 
 VALUES = {
@@ -16,6 +22,7 @@ VALUES = {
     "API_UPSTREAM": "127.0.0.1:18001",
     "PREVIEWER_UPSTREAM": "127.0.0.1:18002",
     "WEB_ROOT": "/srv/www",
+    "NGINX_LOCAL_RESOLVERS": "127.0.0.11",
 }
 
 
@@ -28,7 +35,8 @@ def test_render_replaces_ours_and_keeps_nginx_variables() -> None:
     text = render_template(TEMPLATE.read_text(), VALUES)
     assert "${" not in text
     assert "listen 127.0.0.1:18000;" in text
-    assert "server 127.0.0.1:18001;" in text
+    assert "set $camrec_api http://127.0.0.1:18001;" in text
+    assert "resolver 127.0.0.11 valid=5s;" in text
     assert "$http_upgrade" in text and "$host" in text
 
 
@@ -50,3 +58,13 @@ def test_real_nginx_accepts_the_rendered_config(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr
+
+
+def test_local_resolvers_read_resolv_conf_as_the_nginx_image_does(tmp_path: Path) -> None:
+    """Same output as the image's 15-local-resolvers.envsh: nameservers, IPv6 in brackets."""
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("# generated\nsearch lan\nnameserver 10.0.0.2\nnameserver fd00::53\n")
+    assert local_resolvers(conf) == "10.0.0.2 [fd00::53]"
+    conf.write_text("search lan\n")
+    assert local_resolvers(conf) == "127.0.0.1"  # none: nginx still needs one to start
+    assert local_resolvers(tmp_path / "missing") == "127.0.0.1"

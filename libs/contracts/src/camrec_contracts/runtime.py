@@ -15,6 +15,7 @@ from nats.micro import add_service
 from . import __version__
 from .bus import Bus, connect
 from .events import SERVICE_EVENTS, ServiceEvent
+from .liveness import LivenessSettings, serve_liveness
 from .logs import setup_logging
 from .rpc import Binding, add_endpoints
 from .services import QUEUE_GROUP, SERVICES
@@ -58,6 +59,9 @@ async def serve(
     )
     await add_endpoints(service, worker.bindings)
     instance = service.id
+    liveness = None
+    if isinstance(settings, LivenessSettings) and settings.health_port:
+        liveness = await serve_liveness(settings.health_port, bus.nc, name, instance)
     await bus.events.publish(
         SERVICE_EVENTS,
         name,
@@ -66,6 +70,8 @@ async def serve(
     log.info("%s %s started (instance %s)", name, __version__, instance)
     await stop.wait()
     log.info("%s stopping (instance %s)", name, instance)
+    if liveness is not None:
+        liveness.close()
     await service.stop()
     if worker.stop is not None:
         await worker.stop()

@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from camrec_contracts.settings import CamrecSettings
+from camrec_contracts.liveness import LivenessSettings
 
 
-class ProxySettings(CamrecSettings):
+class ProxySettings(LivenessSettings):
     max_sessions: int = Field(default=3, ge=1, le=64, description="Sessions open at once.")
     rtsp_relay: Literal["mediamtx", "go2rtc"] = Field(
         default="mediamtx", description="Relay for rtsp:// and rtsps:// cameras."

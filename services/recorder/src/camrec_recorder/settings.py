@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from camrec_contracts.settings import CamrecSettings
+from camrec_contracts.liveness import LivenessSettings
 
 
-class RecorderSettings(CamrecSettings):
+class RecorderSettings(LivenessSettings):
     recordings_dir: Path = Field(default=Path("recordings"), description="Where files go.")
     worker_id: str = Field(
         default_factory=lambda: socket.gethostname(),

@@ -11,8 +11,31 @@ from .paths import REPO, binary
 from .procs import ManagedProcess
 
 TEMPLATE = REPO / "deploy" / "nginx" / "camrec.conf.template"
-TEMPLATE_VARS = ("LISTEN", "API_UPSTREAM", "PREVIEWER_UPSTREAM", "WEB_ROOT")
+TEMPLATE_VARS = (
+    "LISTEN",
+    "API_UPSTREAM",
+    "PREVIEWER_UPSTREAM",
+    "WEB_ROOT",
+    "NGINX_LOCAL_RESOLVERS",
+)
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+FALLBACK_RESOLVER = "127.0.0.1"
+
+
+def local_resolvers(resolv_conf: Path = Path("/etc/resolv.conf")) -> str:
+    """The ``nameserver`` addresses of ``resolv_conf``, as the nginx image's entrypoint
+    (``15-local-resolvers.envsh``) gives them to the template: space-separated, IPv6 in
+    brackets. Upstreams named by IP address never use them, but nginx needs one to start."""
+    try:
+        lines = resolv_conf.read_text().splitlines()
+    except OSError:
+        lines = []
+    found = []
+    for line in lines:
+        words = line.split()
+        if len(words) >= 2 and words[0] == "nameserver":
+            found.append(f"[{words[1]}]" if ":" in words[1] else words[1])
+    return " ".join(found) or FALLBACK_RESOLVER
 
 
 def render_template(text: str, values: Mapping[str, str]) -> str:

@@ -17,7 +17,7 @@ import httpx
 
 from .go2rtc import Go2RTCConfig, democam_urls, start_democam, start_go2rtc
 from .natsd import NatsServerConfig, start_nats_server
-from .nginx import start_nginx
+from .nginx import local_resolvers, start_nginx
 from .procs import ManagedProcess, ProcessFailed
 from .settings import StackSettings
 
@@ -109,6 +109,7 @@ class LocalStack:
             "API_UPSTREAM": f"127.0.0.1:{self.s.api_port}",
             "PREVIEWER_UPSTREAM": f"127.0.0.1:{self.s.previewer_port}",
             "WEB_ROOT": str(self.s.web_root),
+            "NGINX_LOCAL_RESOLVERS": local_resolvers(),
         }
         return start_nginx(
             values, self.s.state_dir / "nginx", self.s.http_port, log_file=self.logs / "nginx.log"
