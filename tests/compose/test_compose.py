@@ -237,16 +237,29 @@ def test_long_running_services_restart_and_have_a_healthcheck() -> None:
         assert has_check, f"{name} has no healthcheck"
 
 
-def test_depends_on_waits_for_health_where_it_can() -> None:
+def test_start_order_without_waiting_on_health() -> None:
+    """Services start after what they use, but never wait on a healthcheck: with checks every
+    30 s (cheap when idle) the first one comes 30 s after start on Docker < 25. The services
+    retry NATS and the relays themselves."""
     for name in PYTHON_SERVICES:
-        assert SERVICES_CFG[name]["depends_on"]["nats"] == {"condition": "service_healthy"}
+        assert SERVICES_CFG[name]["depends_on"]["nats"] == {"condition": "service_started"}
     for relay in ("mediamtx", "go2rtc"):
-        assert SERVICES_CFG["proxy"]["depends_on"][relay] == {"condition": "service_healthy"}
+        assert SERVICES_CFG["proxy"]["depends_on"][relay] == {"condition": "service_started"}
+    assert CamrecSettings.model_fields["nats_connect_wait_s"].default >= 10
     for name, svc in SERVICES_CFG.items():
         for dep, cond in (svc.get("depends_on") or {}).items():
             assert dep in SERVICES_CFG, f"{name} depends on unknown {dep}"
-            if cond.get("condition") == "service_healthy":
-                assert _healthcheck_test(dep) is not None, f"{name} waits on {dep}'s health"
+            assert cond.get("condition") == "service_started", f"{name} waits on {dep}'s {cond}"
+
+
+def test_healthchecks_are_cheap_when_idle() -> None:
+    """Each check is a process started in the container: ~20 ms of CPU measured, whatever it
+    runs. Nine of them every 5-15 s kept an idle stack at 3.7 % of one core; every 30 s,
+    with no Python started, the stack idles under 2 % (./scripts/compose-e2e measures it)."""
+    for name in LONG_RUNNING:
+        check = SERVICES_CFG[name]["healthcheck"]
+        assert check["interval"] == "30s", name
+        assert "python" not in check["test"], name
 
 
 def test_only_the_documented_ports_are_published_on_camrec_bind() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..paths import binary
@@ -43,6 +44,13 @@ def host_nats_cli(ctx: Context) -> str:
     return f"nats --server nats://{ctx.bind}:4222 micro ls: all three"
 
 
+def partial_written(path: Path) -> Callable[[], bool | None]:
+    def check() -> bool | None:
+        return True if path.stat().st_size > 0 else None
+
+    return check
+
+
 def two_recorders(ctx: Context) -> str:
     """`--scale recorder=2`: two recordings started one after the other run on two workers."""
     ctx.compose.run("up", "-d", "--scale", "recorder=2")
@@ -56,6 +64,11 @@ def two_recorders(ctx: Context) -> str:
         rec = ctx.start_recording(session["id"], None)
         running = ctx.wait_recording(rec["id"], {"recording"}, 30)
         owners.append(str(running["owner"]))
+    for rec_id in ctx.recording_ids[-2:]:
+        # Something on disk before the stop (the file starts at the first keyframe, 2 s GOP on
+        # the demo camera, and reaches the disk a fragment later): else there is nothing to keep.
+        partial = ctx.compose.workdir / "recordings" / ".partial" / f"{rec_id}.mp4"
+        wait_until(partial_written(partial), 30, f"{partial.name} written")
     for rec_id in ctx.recording_ids[-2:]:
         stopped = ctx.http.post(f"/api/recordings/{rec_id}/stop", timeout=60)
         expect(stopped.status_code == 200, f"stop: {stopped.status_code} {stopped.text}")
@@ -115,8 +128,8 @@ def down_up(ctx: Context) -> str:
     after = {r["id"] for r in ctx.http.get("/api/recordings").json()["recordings"]}
     expect(after == before, f"before {sorted(before)}, after {sorted(after)}")
     for rec_id in after:
-        head = ctx.http.head(f"/api/recordings/{rec_id}/file")
-        expect(head.status_code == 200, f"{rec_id} file: {head.status_code}")
+        first = ctx.http.get(f"/api/recordings/{rec_id}/file", headers={"Range": "bytes=0-7"})
+        expect(first.status_code == 206, f"{rec_id} file: {first.status_code}")
     return f"{len(after)} recordings and their files kept; healthy {took:.0f} s after up"
 
 
@@ -223,7 +236,7 @@ def remote_recorder_wrong_user(ctx: Context, gateway: str, image: str) -> str:
     take jobs and fail them as camera drops."""
     name = "camrec-e2e-recorder-c"
     _docker("rm", "-f", name)
-    command = re.sub(r"--user \S+ ", "", _remote_command(ctx, gateway, image, name))
+    command = re.sub(r'--user ("[^"]*"|\S+) ', "", _remote_command(ctx, gateway, image, name))
     expect("--user" not in command, command)
     owner = ctx.compose.workdir / "recordings"
     stat = owner.stat()
