@@ -33,6 +33,9 @@ class Worker:
     """Called on shutdown, before NATS is drained (stop children here)."""
     stats: Callable[[], dict[str, Any]] | None = None
     """Extra figures for ``nats micro stats`` (each endpoint's ``data``)."""
+    metadata: dict[str, str] = field(default_factory=dict)
+    """Added to the instance's micro metadata (next to ``host``), so ``nats micro ls <name>
+    --json`` tells instances apart (the recorder adds its ``worker`` id)."""
 
 
 WorkerFactory = Callable[[Bus], Awaitable[Worker]]
@@ -55,7 +58,8 @@ async def serve(
         description=SERVICES.get(name, name),
         queue_group=QUEUE_GROUP,
         stats_handler=_stats_handler(worker),
-        metadata={"host": socket.gethostname()},  # the container healthcheck finds itself
+        # host: where this instance runs (a container id in compose), for operators.
+        metadata={**worker.metadata, "host": socket.gethostname()},
     )
     await add_endpoints(service, worker.bindings)
     instance = service.id

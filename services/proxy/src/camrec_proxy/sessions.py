@@ -104,15 +104,20 @@ class SessionService:
         relay = self.relays.for_source(cam.source_kind)
         path = path_for(sid)
         log.info("session %s opening: %s via %s", sid, shown, relay.kind)
+        relay_path = RelayPath(relay, path)
+        deadline = asyncio.get_running_loop().time() + self.open_timeout_s
         try:
-            async with asyncio.timeout(self.open_timeout_s):
-                session = await self._open(sid, name, cam, relay, path)
+            # The camera first (bounded by the open time-out, with its own clear errors),
+            # then the relay, within what is left of it.
+            await preflight(cam, self.http, self.open_timeout_s)
+            async with asyncio.timeout_at(deadline):
+                session = await self._open(sid, name, cam, relay_path)
             await self.store.put(
                 SessionRecord(session=session, source_url=cam.url, relay_path=path, slot=slot)
             )
         except BaseException as error:
             reason = _reason(error, self.open_timeout_s)
-            await asyncio.shield(self._undo(relay, path, slot))
+            await asyncio.shield(self._undo(relay_path, slot))
             log.info("session %s failed: %s: %s", sid, shown, reason)
             await self._event("failed", sid, shown, name, reason)
             if isinstance(error, ServiceError):
@@ -135,9 +140,9 @@ class SessionService:
             self.measurer.measure_now(session)
         return session
 
-    async def _open(self, sid: str, name: str, cam: CameraUrl, relay: Relay, path: str) -> Session:
-        await preflight(cam, self.http)
-        await relay.add(path, cam.url)
+    async def _open(self, sid: str, name: str, cam: CameraUrl, relay_path: RelayPath) -> Session:
+        relay, path = relay_path.relay, relay_path.path
+        await relay_path.add(cam.url)
         await self._event("opened", sid, redact_url(cam.url), name)
         url = relay.rtsp_url(path)
         await relay.wait_ready(path, self.open_timeout_s)
@@ -163,11 +168,11 @@ class SessionService:
             created_at=utcnow(),
         )
 
-    async def _undo(self, relay: Relay, path: str, slot: str) -> None:
+    async def _undo(self, relay_path: RelayPath, slot: str) -> None:
         try:
-            await relay.remove(path)
+            await relay_path.remove_if_added()
         except RelayError as error:
-            log.warning("could not remove relay path %s: %s", path, error)
+            log.warning("could not remove relay path %s: %s", relay_path.path, error)
         await self.admission.release(slot)
 
     # -- close, get, list -----------------------------------------------------------------------
@@ -242,6 +247,31 @@ class SessionService:
             for path in present - wanted[relay.kind] - {path_for(s) for s in opening}:
                 await relay.remove(path)
                 log.info("removed relay path %s on %s: no such session", path, relay.kind)
+
+
+class RelayPath:
+    """An opening session's relay path, and whether the open got as far as adding it, so a
+    failed open removes only what it added (a camera refused at pre-flight leaves the relay
+    untouched)."""
+
+    def __init__(self, relay: Relay, path: str) -> None:
+        self.relay = relay
+        self.path = path
+        self._asked = False  # the add request went out
+        self._added = False  # ... and the relay confirmed it
+
+    async def add(self, source: str) -> None:
+        self._asked = True
+        await self.relay.add(self.path, source)
+        self._added = True
+
+    async def remove_if_added(self) -> None:
+        if self._asked and not self._added:
+            # The add failed or was cut short by the time-out: the relay may have done it
+            # anyway (it answered too late) or not (it refused). Ask it.
+            self._added = self.path in await self.relay.paths()
+        if self._added:
+            await self.relay.remove(self.path)
 
 
 def _reason(error: BaseException, timeout_s: float) -> str:

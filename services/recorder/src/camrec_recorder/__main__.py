@@ -32,7 +32,11 @@ def worker_factory(settings: RecorderSettings) -> WorkerFactory:
         locks = ActiveLocks(await bus.js.key_value(ACTIVE_RECORDINGS_BUCKET), catalog)
         service = RecorderService(bus, Runner(settings, bus, catalog, locks, files), catalog, files)
         await service.start_background()
-        return Worker(bindings=service.bindings(), stop=service.stop_background)
+        return Worker(
+            bindings=service.bindings(),
+            stop=service.stop_background,
+            metadata={"worker": settings.worker_id},  # which worker this instance is
+        )
 
     return make_worker
 

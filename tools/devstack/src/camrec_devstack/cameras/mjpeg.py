@@ -4,6 +4,8 @@
 drawn from a seeded RNG. Every frame sent is logged (client, index, times, sha256), so tests
 can compare a recording's timestamps or forwarded bytes with what the camera really sent.
 Also: ``/auth/stream.mjpeg`` (HTTP Basic, 401 without it) and ``/index.html`` (not a stream).
+``headers_after_s`` holds stream responses' headers back (a camera that starts its encoder
+on demand); when each request came and got its headers is in :meth:`requests`.
 """
 
 from __future__ import annotations
@@ -60,6 +62,16 @@ def render_frames(count: int, width: int, height: int, quality: int = 80) -> lis
 
 
 @dataclass
+class StreamRequest:
+    """A stream request: when it came and when its headers went out (monotonic; None: not
+    yet, or never)."""
+
+    client: int
+    came: float
+    answered: float | None = None
+
+
+@dataclass
 class MjpegCamera:
     """The simulated camera. ``start()`` it (or use ``with``), read ``url``, ``stop()`` it."""
 
@@ -70,6 +82,12 @@ class MjpegCamera:
     max_interval_s: float = 0.16
     seed: int = 1
     drop_after_s: float | None = None
+    headers_after_s: float = 0.0
+    """A stream request gets its response headers this long after it came (0: at once;
+    longer than the camera runs: never)..."""
+    slow_requests: int | None = None
+    """... if it is one of the first ``slow_requests`` (None: every one). 1 is a camera that
+    starts its encoder for the first reader and keeps it running."""
     username: str = "admin"
     password: str = "secret"  # noqa: S105 - a test camera's password
     host: str = "127.0.0.1"
@@ -81,6 +99,7 @@ class MjpegCamera:
     _offline: threading.Event = field(default_factory=threading.Event)
     _resume: threading.Event = field(default_factory=threading.Event)
     _pauses: list[tuple[float, float]] = field(default_factory=list)
+    _requests: list[StreamRequest] = field(default_factory=list)
     _clients: itertools.count[int] = field(default_factory=itertools.count)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
@@ -149,6 +168,10 @@ class MjpegCamera:
         with self._lock:
             return [f for f in self._log if client is None or f.client == client]
 
+    def requests(self) -> list[StreamRequest]:
+        with self._lock:
+            return list(self._requests)
+
     def clients(self) -> list[int]:
         with self._lock:
             return sorted({f.client for f in self._log})
@@ -161,6 +184,15 @@ class MjpegCamera:
     def _stream(self, handler: BaseHTTPRequestHandler) -> None:
         client = next(self._clients)
         rng = random.Random(self.seed * 1000 + client)  # noqa: S311 - timing, not secrets
+        request = StreamRequest(client, time.monotonic())
+        with self._lock:
+            self._requests.append(request)
+        # The camera's own start-up delay (not a test waiting on something); stop() ends it.
+        slow = self.slow_requests is None or client < self.slow_requests
+        if slow and self.headers_after_s > 0 and self._stop.wait(self.headers_after_s):
+            return
+        with self._lock:
+            request.answered = time.monotonic()
         handler.send_response(200)
         handler.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
         handler.send_header("Cache-Control", "no-cache")
