@@ -30,13 +30,18 @@ class Compose:
     env: Mapping[str, str] = field(default_factory=dict)
 
     def run(
-        self, *args: str, timeout_s: float = 600, check: bool = True, quiet: bool = False
+        self,
+        *args: str,
+        timeout_s: float = 600,
+        check: bool = True,
+        quiet: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         argv = ["docker", "compose", "-p", self.project, *args]
         done = subprocess.run(
             argv,
             cwd=self.workdir,
-            env={**os.environ, **self.env},
+            env={**os.environ, **self.env, **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout_s,

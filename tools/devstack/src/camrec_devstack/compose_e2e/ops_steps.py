@@ -52,8 +52,10 @@ def partial_written(path: Path) -> Callable[[], bool | None]:
 
 
 def two_recorders(ctx: Context) -> str:
-    """`--scale recorder=2`: two recordings started one after the other run on two workers."""
-    ctx.compose.run("up", "-d", "--scale", "recorder=2")
+    """`--scale recorder=2`: two recordings run on two workers. Each worker pulls jobs while it
+    has room, so with the default capacity (3) both may land on one; CAMREC_WORKER_CAPACITY=1
+    (compose passes it through) makes the second go to the other worker."""
+    ctx.compose.run("up", "-d", "--scale", "recorder=2", env={"CAMREC_WORKER_CAPACITY": "1"})
     ctx.compose.wait_healthy(HEALTHY_S, ["recorder"])
     expect(len(ctx.compose.ids("recorder")) == 2, "not two recorder containers")
     ctx.close_all()
@@ -74,7 +76,8 @@ def two_recorders(ctx: Context) -> str:
         expect(stopped.status_code == 200, f"stop: {stopped.status_code} {stopped.text}")
         expect(stopped.json()["state"] == "stopped", f"stopped as {stopped.json()['state']}")
     ctx.close_all()
-    ctx.compose.run("up", "-d", "--scale", "recorder=1")
+    ctx.compose.run("up", "-d", "--scale", "recorder=1")  # and the default capacity again
+    ctx.compose.wait_healthy(HEALTHY_S, ["recorder"])
     expect(owners[0] != owners[1], f"both recordings ran on worker {owners[0]}")
     return f"2 workers; recordings owned by {owners[0][:12]} and {owners[1][:12]}; both stopped"
 
