@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from camrec_contracts.measurements import StreamMeasurement
 from camrec_contracts.sessions import AudioInfo, Session, VideoInfo
-from camrec_recorder.ffmpeg_args import record_args, remux_args, thumbnail_args
+from camrec_recorder.ffmpeg_args import (
+    DEFAULT_FPS,
+    encode_fps,
+    h264_level,
+    record_args,
+    remux_args,
+    thumbnail_args,
+)
 from camrec_recorder.files import Files, file_name
 from camrec_recorder.settings import RecorderSettings
 from camrec_recorder.supervisor import parse_progress
@@ -32,6 +40,12 @@ def session(video: str, audio: str | None) -> Session:
     )
 
 
+def measurement(fps: float) -> StreamMeasurement:
+    return StreamMeasurement(
+        fps=fps, bitrate_kbps=2000, seconds=4, frames=round(4 * fps), measured_at=datetime.now(UTC)
+    )
+
+
 def after(argv: list[str], flag: str) -> str:
     return argv[argv.index(flag) + 1]
 
@@ -52,6 +66,19 @@ def test_other_video_is_encoded_keeping_every_timestamp(codec: str) -> None:
     assert after(argv, "-c:v") == "libx264"
     assert after(argv, "-preset") == "veryfast" and after(argv, "-crf") == "23"
     assert after(argv, "-pix_fmt") == "yuv420p"
+    assert after(argv, "-profile:v") == "high"
+    assert after(argv, "-fps_mode") == "passthrough"
+
+
+def test_an_encode_is_declared_at_the_real_rate_on_the_rtsp_clock() -> None:
+    # 1280x720 whose header says 25 fps, measured at 9.6 (an MJPEG camera's real rhythm)
+    measured = session("mjpeg", None).model_copy(update={"measured": measurement(9.6)})
+    argv = record_args(SETTINGS, measured, OUT, None)
+    assert after(argv, "-r") == "10"  # what libx264 is told: its level and SPS timing
+    assert after(argv, "-level:v") == "3.1"
+    assert after(argv, "-bsf:v") == "h264_metadata=tick_rate=20"  # SPS: 10 fps, not 90000
+    # the timestamps stay the source's: passthrough on the RTSP clock, not a 1/10 s grid
+    assert after(argv, "-enc_time_base:v") == "1/90000"
     assert after(argv, "-fps_mode") == "passthrough"
 
 
@@ -59,17 +86,68 @@ def test_other_video_is_encoded_keeping_every_timestamp(codec: str) -> None:
 def test_never_a_constant_frame_rate(video: str) -> None:
     argv = record_args(SETTINGS, session(video, "aac"), OUT, 10)
     joined = " ".join(argv)
-    assert "-r" not in argv and "fps=" not in joined and "-vsync" not in argv
-    assert "cfr" not in joined
+    assert "fps=" not in joined and "-vsync" not in argv and "cfr" not in joined
+    if "-r" in argv:  # only declares the rate: every frame keeps its own time
+        assert after(argv, "-fps_mode") == "passthrough"
+        assert after(argv, "-enc_time_base:v") == "1/90000"
+        assert argv.index("-r") > argv.index("-i")  # an output option, not the input's rate
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "fps", "level"),
+    [
+        (640, 360, 10, "3"),  # small pictures: 3 at least
+        (1280, 720, 25, "3.1"),
+        (1280, 720, 30, "3.1"),
+        (1280, 720, 31, "3.2"),
+        (1280, 720, 60, "3.2"),
+        (1920, 1080, 30, "4.1"),  # 8160 macroblocks x 30 = 244800 <= 245760
+        (1920, 1080, 31, "4.2"),
+        (1920, 1080, 60, "4.2"),
+        (2560, 1440, 30, "5"),
+        (3840, 2160, 30, "5.1"),
+        (3840, 2160, 60, "5.1"),  # needs 5.2: never above 5.1 (Windows' decoder stops there)
+        (7680, 4320, 120, "5.1"),
+        (3840, 240, 10, "4.1"),  # 3600 macroblocks, but 240 wide: over sqrt(8 x MaxFS) until 4.1
+    ],
+)
+def test_h264_level_from_picture_size_and_rate(
+    width: int, height: int, fps: int, level: str
+) -> None:
+    assert h264_level(width, height, fps) == level
+
+
+@pytest.mark.parametrize(
+    ("header", "measured", "fps"),
+    [
+        (25.0, 24.97, 25),  # the measurement, whole
+        (25.0, 9.6, 10),  # the header claims more than the camera sends
+        (25.0, None, 25),  # not measured yet: the header
+        (None, None, DEFAULT_FPS),  # MJPEG before its measurement: no header rate
+        (None, 0.4, 1),  # one frame every 2.5 s: at least 1
+        (15.0, 1000.0, 15),  # a measurement out of bounds is not believed
+    ],
+)
+def test_the_rate_an_encode_is_declared_at(
+    header: float | None, measured: float | None, fps: int
+) -> None:
+    s = session("mjpeg", None)
+    s = s.model_copy(
+        update={
+            "video": s.video.model_copy(update={"fps": header}),
+            "measured": None if measured is None else measurement(measured),
+        }
+    )
+    assert encode_fps(s) == fps
 
 
 @pytest.mark.parametrize(
     ("audio", "expected"),
     [
         ("aac", ["-c:a", "copy"]),
-        ("pcm_alaw", ["-c:a", "aac", "-b:a", "128k"]),
-        ("pcm_mulaw", ["-c:a", "aac", "-b:a", "128k"]),
-        ("opus", ["-c:a", "aac", "-b:a", "128k"]),
+        ("pcm_alaw", ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", "128k"]),
+        ("pcm_mulaw", ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", "128k"]),
+        ("opus", ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", "128k"]),
         (None, ["-an"]),
     ],
 )

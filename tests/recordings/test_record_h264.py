@@ -4,7 +4,6 @@ index at the front."""
 from __future__ import annotations
 
 import asyncio
-import struct
 from pathlib import Path
 
 import httpx
@@ -12,20 +11,7 @@ import httpx
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
 from tests.media import codecs, ffprobe_json, probe_streams
 from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for
-
-
-def top_level_boxes(path: Path) -> list[str]:
-    boxes, data = [], path.read_bytes()
-    at = 0
-    while at + 8 <= len(data):
-        size, kind = struct.unpack(">I4s", data[at : at + 8])
-        if size == 1:
-            size = struct.unpack(">Q", data[at + 8 : at + 16])[0]
-        boxes.append(kind.decode(errors="replace"))
-        if size < 8:
-            break
-        at += size
-    return boxes
+from tests.recordings.players import top_level_boxes
 
 
 def ffmpeg_cpu_seconds(partial: Path) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ACTIVE_RECORDINGS_BUCKET, RECORDINGS_BUCKET
@@ -11,6 +12,7 @@ from camrec_contracts.services import RECORDER
 from camrec_contracts.settings import load_settings
 
 from .catalog import ActiveLocks, Catalog
+from .disk import check_folders
 from .files import Files
 from .runner import Runner
 from .service import RecorderService
@@ -43,6 +45,10 @@ def worker_factory(settings: RecorderSettings) -> WorkerFactory:
 
 def main() -> None:
     settings = load_settings(RecorderSettings)
+    # Before NATS: a worker that can't write its folder must not take jobs (it would fail
+    # each one, as if the camera had gone). Stops with one line saying why and what to do.
+    for warning in check_folders(settings.recordings_dir):
+        print(f"camrec-recorder: warning: {warning}", file=sys.stderr)
     run(RECORDER, settings, worker_factory(settings))
 
 

@@ -5,6 +5,7 @@ judge its health."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,8 @@ from .files import Files
 from .health import assess
 from .media import Cut, FileFacts, file_facts, join_parts, make_thumbnail, remux, video_extent
 from .settings import RecorderSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,18 +63,16 @@ async def finalize(
     out = Final(state, reason, parts=len(parts))
     if parts and await join_parts(s.ffmpeg, cuts, final):
         for part in parts:
-            part.unlink()
+            _remove(part)
     elif parts:
-        if len(parts) > 1:  # could not join: the first part is the file, the rest beside it
-            for n, part in enumerate(parts[1:], start=1):
-                part.replace(final.with_name(f"{final.stem}.part{n}{final.suffix}"))
-            out.reason += f" ({len(parts)} parts could not be joined; later parts kept beside it)"
-            spans = spans[:1]
-        if await remux(s.ffmpeg, parts[0], final):
-            parts[0].unlink()
-        else:
-            parts[0].replace(final)  # keep the fragmented file: it plays
-            out.fragmented = True
+        try:
+            spans = await _fall_back(s, parts, final, spans, out)
+        except OSError as error:  # the folder can't take the final file: the parts stay
+            out.state = "failed"
+            out.reason += (
+                f"; disk error: {error.strerror} writing {final}: the parts are kept in .partial/"
+            )
+            return out
     if not final.exists():
         out.state, out.reason = "failed", f"no file was written: {out.reason}"
         return out
@@ -104,6 +105,32 @@ async def finalize(
         end_reason=out.reason,
     )
     return out
+
+
+async def _fall_back(
+    s: RecorderSettings, parts: list[Path], final: Path, spans: list[float | None], out: Final
+) -> list[float | None]:
+    """The parts could not be joined: the first part is the file (remuxed, else as it is),
+    the others kept beside it. Returns the spans now in the file."""
+    if len(parts) > 1:
+        for n, part in enumerate(parts[1:], start=1):
+            part.replace(final.with_name(f"{final.stem}.part{n}{final.suffix}"))
+        out.reason += f" ({len(parts)} parts could not be joined; later parts kept beside it)"
+        spans = spans[:1]
+    if await remux(s.ffmpeg, parts[0], final):
+        _remove(parts[0])
+    else:
+        parts[0].replace(final)  # keep the fragmented file: it plays
+        out.fragmented = True
+    return spans
+
+
+def _remove(part: Path) -> None:
+    """A part now in the final file; one that can't be deleted stays (logged), harmless."""
+    try:
+        part.unlink()
+    except OSError as error:
+        log.warning("%s is in the final file but stays: %s", part, error)
 
 
 async def _cuts(s: RecorderSettings, parts: list[Path], wanted_s: float | None) -> list[Cut]:

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from pathlib import Path
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.events import utcnow
@@ -20,6 +21,7 @@ from camrec_contracts.recordings import (
 from camrec_contracts.sessions import Session
 
 from .catalog import ActiveLocks, Catalog
+from .disk import output_error
 from .ffmpeg_args import needs_video_encode, record_args
 from .files import Files
 from .finalize import Drop, Final, finalize
@@ -38,8 +40,6 @@ RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 5.0
 ACTIVE_WORKER_STATES = ("recording", "reconnecting", "finalizing")
 """States of a recording a worker owns and has not finished."""
-DISK_FULL = "No space left on device"
-"""What FFmpeg (strerror ENOSPC) says when a write fails for want of space."""
 
 
 class Runner:
@@ -196,10 +196,13 @@ class Runner:
                 dropped_at, wait = time.monotonic(), RETRY_FIRST_S
                 run.dropped = last_live_advance(run, dropped_at)
             else:
-                path.unlink(missing_ok=True)  # this attempt recorded nothing
+                try:
+                    path.unlink(missing_ok=True)  # this attempt recorded nothing
+                except OSError as error:  # the folder can't be written: said just below
+                    log.warning("recording %s: %s", rec.id, error)
             if ended.kind in ("error", "killed"):
                 log.warning("recording %s: %s\n%s", rec.id, ended.reason, ended.stderr_tail)
-            outcome = self._outcome(run, ended)
+            outcome = self._outcome(run, ended, path)
             if outcome is not None:
                 return outcome
             window = self.s.reconnect_window_s
@@ -213,15 +216,19 @@ class Runner:
                 await asyncio.wait_for(run.stop_requested.wait(), wait)
             wait = min(wait * 2, RETRY_MAX_S)
 
-    def _outcome(self, run: Running, ended: Ended) -> tuple[RecordingState, str] | None:
+    def _outcome(
+        self, run: Running, ended: Ended, output: Path
+    ) -> tuple[RecordingState, str] | None:
         """How the recording ends after this FFmpeg, or None: the source dropped, retry."""
         if run.stop_reason is not None:
             return "stopped", run.stop_reason
         wanted = run.recording.requested_duration_s
         if wanted is not None and run.recorded_s >= wanted - EARLY_END_S:
             return "finished", "completed"
-        if DISK_FULL in ended.stderr_tail:
-            return "interrupted", "disk full: no space left in the recordings folder"
+        disk = output_error(ended.stderr_tail, output)
+        if disk is not None:  # the disk's doing, not the camera's: retrying can't help
+            log.warning("recording %s: %s; ending it", run.recording.id, disk.reason)
+            return "interrupted", disk.reason
         if ended.kind == "killed":  # by a signal from outside: not the source's doing
             return "interrupted", ended.reason
         if self.s.reconnect_window_s <= 0:
