@@ -27,6 +27,15 @@ class EmbeddedServer(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    async def main_loop(self) -> None:
+        """uvicorn's housekeeping (Date header, exit check) once a second, not ten times:
+        its 0.1 s tick alone kept an idle server at 0.17 % of a core (measured). The Date
+        header has one-second resolution; a stop is seen within a second."""
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 10) % 864_000  # on_tick refreshes the Date when counter % 10 == 0
+            await asyncio.sleep(1.0)
+
 
 def listener(host: str, port: int, send_buffer_bytes: int) -> socket.socket:
     """The listening socket. Accepted sockets inherit its small send buffer, which bounds

@@ -42,6 +42,12 @@ from .fit import FitCheck
 from .runner import Runner, new_recording_fields
 
 log = logging.getLogger(__name__)
+
+JOB_WAIT_S = 5.0
+"""How long one pull for a job waits at the server (a job arriving is delivered at once). Each
+pull is a round trip that wakes the worker and NATS: one a second was ~0.2 % of a core of an
+idle stack (nats-server and the worker, measured); a job sent to a pull whose worker just
+stopped is delivered again after the consumer's ack wait."""
 STOP_WAIT_S = 10.0
 
 
@@ -187,7 +193,7 @@ class RecorderService:
                 await self.runner.capacity_freed.wait()
                 continue
             try:
-                msgs = await sub.fetch(1, timeout=1)
+                msgs = await sub.fetch(1, timeout=JOB_WAIT_S)
             except (NatsTimeout, TimeoutError):
                 continue
             except Exception:
