@@ -1,0 +1,147 @@
+"""Reads that need no worker: with every proxy and recorder stopped, the api still lists and
+gets sessions and recordings, and serves files and thumbnails, from the KV buckets; what needs
+a worker (open, close, start, stop, delete) answers 503 as before. The replies are the ones
+the services gave, and no camera password is in any of them."""
+
+from __future__ import annotations
+
+import httpx
+
+from camrec_contracts.bus import Bus
+from camrec_contracts.jetstream import SESSIONS_BUCKET
+from camrec_contracts.recordings import LIST_RECORDINGS, ListRecordingsRequest
+from camrec_contracts.rpc import call
+from camrec_contracts.services import PROXY, RECORDER, ping_service
+from camrec_contracts.sessions import LIST_SESSIONS, ListSessionsRequest
+from camrec_devstack.cameras.mjpeg import MjpegCamera
+from tests.fixtures.proxy import Proxies
+from tests.recordings.conftest import (
+    Recorders,
+    open_session,
+    rapi,
+    recorders,
+    wait_recorded,
+)
+
+__all__ = ["rapi", "recorders"]
+
+SECRET = "Kv-r3ads-s3cret"
+
+
+async def test_reads_answer_with_every_worker_down(
+    rapi: httpx.AsyncClient, proxies: Proxies, recorders: Recorders, bus: Bus
+) -> None:
+    replies: list[str] = []  # every api reply body, searched for the password at the end
+    with MjpegCamera(password=SECRET, frame_count=5, width=320, height=240) as camera:
+        url = f"http://admin:{SECRET}@127.0.0.1:{camera.port}/auth/stream.mjpeg"
+        session = await open_session(rapi, url, "yard")
+        sid = session["id"]
+        got = await rapi.get(f"/api/sessions/{sid}")  # read right after the open
+        assert got.status_code == 200, got.text
+        rids = []
+        for _ in range(2):
+            started = await rapi.post(f"/api/sessions/{sid}/recordings", json={})
+            assert started.status_code == 202, started.text
+            rid = started.json()["id"]
+            got = await rapi.get(f"/api/recordings/{rid}")  # read right after the start
+            assert got.status_code == 200, got.text
+            await wait_recorded(bus, rid, 1)
+            stopped = await rapi.post(f"/api/recordings/{rid}/stop")
+            assert stopped.status_code == 200 and stopped.json()["state"] == "stopped"
+            got = await rapi.get(f"/api/recordings/{rid}")  # read right after the stop
+            assert got.json() == stopped.json()
+            replies += [started.text, stopped.text]
+            rids.append(rid)
+
+        # what the services answer, while they run
+        by_proxy = (await call(bus.nc, LIST_SESSIONS, ListSessionsRequest())).model_dump(
+            mode="json"
+        )
+        by_recorder = (await call(bus.nc, LIST_RECORDINGS, ListRecordingsRequest())).model_dump(
+            mode="json"
+        )
+        assert by_proxy["limit"] == proxies.settings.max_sessions
+        assert [r["id"] for r in by_recorder["recordings"]] == rids[::-1]  # newest first
+
+        # -- no recorder: recordings, files and thumbnails read as before ----------------
+        await recorders.group.stop_all()
+        assert await ping_service(bus.nc, RECORDER, timeout_s=0.5) == []
+        listed = await rapi.get("/api/recordings")
+        assert listed.status_code == 200, listed.text
+        assert listed.json() == by_recorder
+        replies.append(listed.text)
+        for rec in by_recorder["recordings"]:
+            got = await rapi.get(f"/api/recordings/{rec['id']}")
+            assert got.status_code == 200 and got.json() == rec
+            data = (recorders.root / rec["file_name"]).read_bytes()
+            whole = await rapi.get(f"/api/recordings/{rec['id']}/file")
+            assert whole.status_code == 200 and whole.content == data
+            assert whole.headers["content-type"] == "video/mp4"
+            part = await rapi.get(
+                f"/api/recordings/{rec['id']}/file", headers={"Range": "bytes=10-1009"}
+            )
+            assert part.status_code == 206 and part.content == data[10:1010]
+            assert part.headers["content-range"] == f"bytes 10-1009/{len(data)}"
+            assert rec["has_thumbnail"]
+            thumb = await rapi.get(f"/api/recordings/{rec['id']}/thumbnail")
+            assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+            jpeg = recorders.root / ".thumbnails" / f"{rec['id']}.jpg"
+            assert thumb.content == jpeg.read_bytes()
+        rid = rids[0]
+        await _refused(
+            rapi,
+            RECORDER,
+            [
+                ("POST", f"/api/sessions/{sid}/recordings", {}),
+                ("POST", f"/api/recordings/{rid}/stop", None),
+                ("DELETE", f"/api/recordings/{rid}", None),
+            ],
+        )
+
+        # -- no proxy either: sessions read from KV ----------------------------------------
+        await proxies.stop_all()
+        assert await ping_service(bus.nc, PROXY, timeout_s=0.5) == []
+        listed = await rapi.get("/api/sessions")
+        assert listed.status_code == 200, listed.text
+        assert listed.json() == by_proxy
+        got = await rapi.get(f"/api/sessions/{sid}")
+        assert got.status_code == 200 and got.json() == by_proxy["sessions"][0]
+        replies += [listed.text, got.text]
+        await _refused(
+            rapi,
+            PROXY,
+            [
+                ("POST", "/api/sessions", {"url": "rtsp://cam.local/live"}),
+                ("DELETE", f"/api/sessions/{sid}", None),
+            ],
+        )
+
+        # -- the same 404s as the services ---------------------------------------------------
+        for path, message in [
+            ("/api/sessions/0123456789ab", "no session 0123456789ab"),
+            ("/api/sessions/ABC", "no session 'ABC'"),
+            ("/api/recordings/0123456789ab", "no recording 0123456789ab"),
+            ("/api/recordings/0123456789ab/file", "no recording 0123456789ab"),
+            ("/api/recordings/0123456789ab/thumbnail", "no recording 0123456789ab"),
+            ("/api/recordings/ABC/file", "no recording 'ABC'"),
+        ]:
+            missing = await rapi.get(path)
+            assert missing.status_code == 404, (path, missing.text)
+            assert missing.json() == {"code": "not_found", "message": message}, path
+
+    # the credentials are in KV (so the check below means something), in no reply
+    kv = await bus.js.key_value(SESSIONS_BUCKET)
+    assert SECRET in (await kv.get(sid)).value.decode()
+    for text in replies:
+        assert SECRET not in text
+
+
+async def _refused(
+    api: httpx.AsyncClient, service: str, calls: list[tuple[str, str, dict[str, str] | None]]
+) -> None:
+    """What needs a worker answers 503 at once, naming the service that is missing."""
+    for method, path, body in calls:
+        refused = await api.request(method, path, json=body)
+        assert refused.status_code == 503, (path, refused.text)
+        assert refused.json()["code"] == "unavailable"
+        assert f"no {service} is running" in refused.json()["message"], path
