@@ -129,7 +129,7 @@ class BucketMirror(Generic[T]):
         if self._loading is not None:
             self._loading.cancel()
         if self._load is not None:
-            await _unsubscribe(self._load.sub)
+            await self._drop(self._load.sub)
             self._load = None
 
     # -- loading --------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ class BucketMirror(Generic[T]):
         old, self._load = self._load, None
         if old is not None:
             old.moved.set()  # a sync waiting on it looks again
-            await _unsubscribe(old.sub)
+            await self._drop(old.sub)
         js = self.bus.js
         generation = self._generation()
         info = await js.stream_info(self.stream)
@@ -181,7 +181,7 @@ class BucketMirror(Generic[T]):
         try:
             consumer = await load.sub.consumer_info()
         except BaseException:
-            await _unsubscribe(load.sub)
+            await self._drop(load.sub)
             raise
         if load.floor == 0 or (consumer.num_pending == 0 and consumer.delivered.consumer_seq == 0):
             load.live.set()  # nothing to deliver: the bucket is empty
@@ -210,6 +210,17 @@ class BucketMirror(Generic[T]):
         load.moved.set()
         load.moved = asyncio.Event()
 
+    async def _drop(self, sub: Any) -> None:
+        """Unsubscribe, and delete the consumer rather than leave it to the server for
+        :data:`CONSUMER_INACTIVE_S` (best effort: it may be gone with the server)."""
+        if sub is None:
+            return
+        with contextlib.suppress(NatsError, TimeoutError):
+            name = (await sub.consumer_info()).name
+            await self.bus.js.delete_consumer(self.stream, name)
+        with contextlib.suppress(NatsError, TimeoutError):  # closed or closing: gone with it
+            await sub.unsubscribe()
+
     def _generation(self) -> int:
         """Which connection this is: nats-py counts reconnects before it reports connected."""
         return int(self.bus.nc.stats["reconnects"])
@@ -217,10 +228,3 @@ class BucketMirror(Generic[T]):
 
 def _unavailable(message: str) -> ServiceError:
     return ServiceError(ErrorCode.UNAVAILABLE, message)
-
-
-async def _unsubscribe(sub: Any) -> None:
-    if sub is None:
-        return
-    with contextlib.suppress(NatsError, TimeoutError):  # closed or closing: gone with it
-        await sub.unsubscribe()
