@@ -24,7 +24,7 @@ def create_app(settings: ApiSettings, bus: Bus) -> FastAPI:
     )
     app.state.settings = settings
     app.state.bus = bus
-    app.state.reads = Reads(bus)  # loads on first use
+    app.state.reads = Reads(lambda: app.state.bus)  # loads on first use
     app.include_router(health.router)
     app.include_router(config.router)
     app.include_router(sessions.router)

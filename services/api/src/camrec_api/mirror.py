@@ -80,8 +80,10 @@ class _Load(Generic[T]):
 class BucketMirror(Generic[T]):
     """Bucket ``bucket`` as ``{key: decode(value)}``; undecodable values are logged, left out."""
 
-    def __init__(self, bus: Bus, bucket: str, decode: Callable[[bytes], T]) -> None:
-        self.bus = bus
+    def __init__(
+        self, bus: Bus | Callable[[], Bus], bucket: str, decode: Callable[[bytes], T]
+    ) -> None:
+        self._bus = bus
         self.bucket = bucket
         self.stream = f"KV_{bucket}"
         self._prefix = f"$KV.{bucket}."
@@ -89,6 +91,11 @@ class BucketMirror(Generic[T]):
         self._load: _Load[T] | None = None
         self._loading: asyncio.Task[_Load[T]] | None = None
         self._version = 0
+
+    @property
+    def bus(self) -> Bus:
+        """The connection: given, or asked for (the app's, which may be set after start)."""
+        return self._bus if isinstance(self._bus, Bus) else self._bus()
 
     # -- reading --------------------------------------------------------------------------------
     async def values(self) -> tuple[Mapping[str, T], int]:

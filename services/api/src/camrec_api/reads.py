@@ -57,7 +57,7 @@ def _by_key(values: Mapping[str, T]) -> list[T]:
 
 
 class Reads:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus | Callable[[], Bus]) -> None:
         self.sessions = BucketMirror(bus, SESSIONS_BUCKET, _session)
         self.limits = BucketMirror(bus, LIMITS_BUCKET, SessionLimit.model_validate_json)
         self.recordings = BucketMirror(bus, RECORDINGS_BUCKET, Recording.model_validate_json)
