@@ -242,15 +242,11 @@ class Bench:
         self.cameras.stop()
 
 
-def _latency(values: list[float], top: str = "p95") -> dict[str, Any]:
+def _latency(values: list[float]) -> dict[str, Any]:
     ms = [1000 * v for v in values]
-    high = percentile(ms, 99 if top == "p99" else 95)
-    return {
-        "n": len(ms),
-        "p50": _round(percentile(ms, 50)),
-        top: _round(high),
-        "max": _round(max(ms) if ms else None),
-    }
+    high = max(ms) if ms else None
+    return {"n": len(ms), "p50": _round(percentile(ms, 50)), "p95": _round(percentile(ms, 95)),
+            "max": _round(high)}  # fmt: skip
 
 
 def _round(value: float | None) -> float | None:

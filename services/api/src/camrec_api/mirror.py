@@ -45,12 +45,13 @@ NATS_UNREACHABLE = "NATS is unreachable (the api reconnects by itself)"
 
 LOAD_WAIT_S = 5.0
 """How long a read waits for a (re)load. A load is one stream info, one consumer create and
-the bucket's values: ~10 ms for 100 recordings measured here; 5 s covers JetStream coming
-back after a server restart (0.3-1.5 s seen in tests/drills/test_nats_restart.py)."""
+the bucket's values: 5 ms for 200 values here (tests/api/test_kv_mirror.py prints it); every
+service answered again 0.5 s after a restarted nats-server's JetStream was healthy
+(tests/drills/test_nats_restart.py prints it), so 5 s is ten times that."""
 
 SYNC_WAIT_S = 2.0
 """How long :meth:`BucketMirror.sync` waits for the mirror to reach the server's last write.
-The mirror trails a write by ~1 ms here (``tests/api/test_reads_from_kv.py`` prints it); a
+The mirror trails a write by p99 1.5-6 ms here (tests/api/test_kv_mirror.py prints it); a
 mirror still behind after this is reloaded."""
 
 CONSUMER_INACTIVE_S = 60.0
