@@ -29,9 +29,10 @@ from camrec_devstack.settings import StackSettings
 from camrec_devstack.stack import LocalStack
 
 sys.path.insert(0, str(Path(__file__).parent))
+import api_bench
 from baseline import record_command
 from measure import CpuWindow, Viewer, peak_rss_mb, percentile
-from report import write_report
+from report import write_api_report, write_report
 
 CAMREC_GROUPS = ("proxy", "recorder", "previewer", "api", "go2rtc", "nats-server", "nginx")
 
@@ -57,8 +58,8 @@ class Bench:
         self.http = httpx.AsyncClient(base_url=self.stack.url, timeout=30)
         self.ws_base = self.stack.url.replace("http://", "ws://")
 
-    def roots(self) -> dict[str, list[int]]:
-        return {m.name: [m.proc.pid] for m in self.stack.members if m.name in CAMREC_GROUPS}  # type: ignore[union-attr]
+    def roots(self, names: tuple[str, ...] = CAMREC_GROUPS) -> dict[str, list[int]]:
+        return {m.name: [m.proc.pid] for m in self.stack.members if m.name in names}  # type: ignore[union-attr]
 
     # -- camrec ---------------------------------------------------------------------------------
     async def open(self, url: str, name: str) -> str:
@@ -150,7 +151,9 @@ class Bench:
         await self.http.delete(f"/api/sessions/{m}")
         self.results["record_start_s"] = [round(x, 2) for x in (start_a, start_b, start_c, start_m)]
         self.results["stop_s_60s_files"] = [round(x, 2) for x in (stop_b, stop_c, stop_m)]
-        self.results["api"] = await self.api_latency()
+        self.results["api"] = await api_bench.figures(
+            "127.0.0.1", self.stack.s.http_port, self.roots(("api", "nginx"))
+        )
         await self.baseline(clock, 1)
         await self.baseline(clock, 3)
         stop_a, final = await self.stop(rec_a["id"])
@@ -172,21 +175,17 @@ class Bench:
         finally:
             await nc.close()
 
-    async def api_latency(self, rate: int = 100, seconds: float = 10) -> dict[str, Any]:
-        latencies: list[float] = []
-
-        async def one() -> None:
-            began = time.monotonic()
-            (await self.http.get("/api/sessions")).raise_for_status()
-            latencies.append(time.monotonic() - began)
-
-        tasks = []
-        began = time.monotonic()
-        for i in range(int(rate * seconds)):
-            await asyncio.sleep(max(0.0, began + i / rate - time.monotonic()))
-            tasks.append(asyncio.create_task(one()))
-        await asyncio.gather(*tasks)
-        return {"requests": len(latencies), **_latency(latencies, "p99")}
+    async def api_only(self) -> None:
+        """``--only api``: the api's figures with three sessions of the clock camera open."""
+        clock = self.cameras.url(H264_CLOCK)
+        ids = [await self.open(clock, f"bench-api-{i}") for i in range(3)]
+        try:
+            self.results["api"] = await api_bench.figures(
+                "127.0.0.1", self.stack.s.http_port, self.roots(("api", "nginx"))
+            )
+        finally:
+            for sid in ids:
+                await self.http.delete(f"/api/sessions/{sid}")
 
     # -- the naive design ------------------------------------------------------------------------
     async def baseline(self, camera: str, sessions: int) -> None:
@@ -243,15 +242,11 @@ class Bench:
         self.cameras.stop()
 
 
-def _latency(values: list[float], top: str = "p95") -> dict[str, Any]:
+def _latency(values: list[float]) -> dict[str, Any]:
     ms = [1000 * v for v in values]
-    high = percentile(ms, 99 if top == "p99" else 95)
-    return {
-        "n": len(ms),
-        "p50": _round(percentile(ms, 50)),
-        top: _round(high),
-        "max": _round(max(ms) if ms else None),
-    }
+    high = max(ms) if ms else None
+    return {"n": len(ms), "p50": _round(percentile(ms, 50)), "p95": _round(percentile(ms, 95)),
+            "max": _round(high)}  # fmt: skip
 
 
 def _round(value: float | None) -> float | None:
@@ -279,16 +274,25 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description="camrec benchmark")
     parser.add_argument("--seconds", type=float, default=60, help="per scenario (default 60)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument(
+        "--only",
+        choices=["api"],
+        help="one scenario: api = GET /api/sessions at 100/s, idle and beside a CPU hog "
+        "(about 1 minute; written to api.json, latest.json is left alone)",
+    )
     args = parser.parse_args()
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="camrec-bench-") as tmp:
         bench = Bench(args.seconds, Path(tmp))
         try:
-            await bench.camrec()
+            await (bench.api_only() if args.only == "api" else bench.camrec())
         finally:
             await bench.close()
     bench.results["bench_wall_s"] = round(time.monotonic() - began, 1)
-    write_report(bench.results, args.out)
+    if args.only == "api":
+        write_api_report(bench.results, args.out)
+    else:
+        write_report(bench.results, args.out)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from api_bench import rows as api_rows
 
 TARGETS = {
     "cpu_per_session_pct": 15.0,
@@ -48,8 +49,7 @@ def table(r: dict[str, Any]) -> str:
     long = r["stop_long_file"]
     lines.append(_row(f"stop → final file s ({long['duration_s']} s, {long['size_mb']} MB)",
                       long["stop_s"], "≤ 5"))  # fmt: skip
-    api = r["api"]
-    lines.append(_row("GET /api/sessions @100/s p50/p99 ms", f"{api['p50']}/{api['p99']}"))
+    lines += [_row(*row) for row in api_rows(r["api"])]
     peak = s["camrec_3_h264"]["peak_rss_mb"]
     lines.append(_row("peak RSS MB (3 sessions)", ", ".join(f"{k} {v}" for k, v in peak.items())))
     lines.append(_row("bench wall time s", r.get("bench_wall_s")))
@@ -74,6 +74,19 @@ def chart(r: dict[str, Any], path: Path) -> None:
         cv2.putText(img, f"{value:.1f}", (left + int(value * scale) + 8, y + 21),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1)  # fmt: skip
     cv2.imwrite(str(path), img)
+
+
+def write_api_report(results: dict[str, Any], out: Path) -> None:
+    """``--only api``: its rows, and ``api.json`` (latest.json keeps the last full run)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "api.json").write_text(json.dumps(results, indent=2) + "\n")
+    lines = [_row("measure", "value", "target"), _row("-" * 44, "-" * 24, "-" * 12)]
+    lines += [_row(*row) for row in api_rows(results["api"])]
+    print("\n".join(lines))
+    api = results["api"]
+    print(f"\nthe loaded run: beside {api['loaded']['hog']}")
+    print(f"the bench's client at nice {api['client_nice']}; the stack and the hog at 0")
+    print(f"written: {out / 'api.json'}")
 
 
 def write_report(results: dict[str, Any], out: Path) -> None:

@@ -84,6 +84,7 @@ SAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "relay_path": "camrec-0123456789ab",
         "slot": "slot-1",
     },
+    sessions.SessionLimit: {"max_sessions": 3},
     sessions.SessionEvent: {
         "event": "failed",
         "session_id": "0123456789ab",

@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -20,11 +18,12 @@ from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
 from camrec_contracts.services import PREVIEWER, PROXY, RECORDER, ping_service
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
-from camrec_devstack.natsd import NatsServerConfig, start_nats_server
-from camrec_devstack.procs import ManagedProcess, free_port
+from camrec_devstack.natsd import NatsServerConfig
+from camrec_devstack.procs import free_port
 from camrec_previewer.__main__ import worker_factory as previewer_factory
 from camrec_previewer.settings import PreviewerSettings
 from tests.fixtures.inprocess import InProcess
+from tests.fixtures.nats import RestartableNats
 from tests.media import codecs, probe_streams
 from tests.polling import poll
 from tests.recordings.conftest import Recorders, open_session, wait_for, wait_recorded
@@ -37,37 +36,9 @@ OUTAGE_S = 3.0
 events, so every client has requests in flight when the server goes, not just a socket."""
 
 
-@dataclass
-class RestartableNats:
-    """One nats-server config (port, monitor port, store dir) that can be stopped and started
-    again: what the per-test ``nats_server`` fixture can't do."""
-
-    cfg: NatsServerConfig
-    log_file: Path
-    proc: ManagedProcess | None = None
-
-    def start(self) -> None:
-        self.proc = start_nats_server(self.cfg, log_file=self.log_file)
-
-    def stop(self) -> int | None:
-        assert self.proc is not None
-        code = self.proc.stop(signal.SIGTERM, grace_s=10)
-        self.proc = None
-        return code
-
-
 @pytest.fixture
-def nats(tmp_path: Path) -> Iterator[RestartableNats]:
-    server = RestartableNats(
-        NatsServerConfig(port=free_port(), monitor_port=free_port(), store_dir=tmp_path / "js"),
-        tmp_path / "nats-server.log",
-    )
-    server.start()
-    try:
-        yield server
-    finally:
-        if server.proc is not None:
-            server.proc.stop()
+def nats(restartable_nats: RestartableNats) -> RestartableNats:
+    return restartable_nats
 
 
 @pytest.fixture

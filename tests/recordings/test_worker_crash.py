@@ -64,13 +64,15 @@ async def test_worker_killed_then_restarted(
 
         # no recorder left to answer, and the api says so (503) - once NATS has seen the
         # killed worker's connection close: until then a request may still be routed to its
-        # subscription and time out (504, seen once under load)
+        # subscription and time out (504, seen once under load). Reads need no recorder.
         async def says_no_recorder() -> bool:
-            gone = await api.get(f"/api/recordings/{rec['id']}")
+            gone = await api.delete(f"/api/recordings/{rec['id']}")
             assert gone.status_code in (503, 504), gone.text
             return gone.status_code == 503
 
         await poll(says_no_recorder, 20, "the api answering 503 without a recorder", try_s=15)
+        read = await api.get(f"/api/recordings/{rec['id']}")
+        assert read.status_code == 200 and read.json()["owner"] == "crashy", read.text
         second = worker(nats_settings, root)
         try:
             await until_pinged(bus, second)

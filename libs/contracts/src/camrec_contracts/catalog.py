@@ -18,7 +18,7 @@ from .jetstream import EVENTS_STREAM, JOBS_STREAM, KV_BUCKETS
 from .previews import PREVIEW_ENDPOINTS
 from .recordings import RECORDING_ENDPOINTS, RecordingJob
 from .rpc import Endpoint
-from .sessions import SESSION_ENDPOINTS, SessionRecord
+from .sessions import SESSION_ENDPOINTS, SessionLimit, SessionRecord
 
 ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
     *SESSION_ENDPOINTS,
@@ -34,7 +34,7 @@ def all_models() -> list[type[BaseModel]]:
     for ep in ENDPOINTS:
         models += [ep.request, ep.reply]
     models += [topic.model for topic in TOPICS]
-    models += [SessionRecord, RecordingJob]
+    models += [SessionRecord, SessionLimit, RecordingJob]
     unique: dict[str, type[BaseModel]] = {}
     for model in models:
         unique.setdefault(f"{model.__module__}.{model.__qualname__}", model)

@@ -17,6 +17,10 @@ ADMISSION_BUCKET = "camrec-admission"
 ACTIVE_RECORDINGS_BUCKET = "camrec-active-recordings"
 """KV: session id -> the recording id running for it (taken with create: one per session)."""
 
+LIMITS_BUCKET = "camrec-limits"
+"""KV: limits a service enforces, written by that service for every reader (key ``sessions``:
+the proxy's session limit, :class:`camrec_contracts.sessions.SessionLimit`)."""
+
 JOBS_STREAM = "CAMREC_RECORDING_JOBS"
 """Work-queue stream of recordings waiting for a worker with free capacity."""
 JOBS_SUBJECT = "camrec.jobs.recordings"
@@ -33,6 +37,8 @@ KV_BUCKETS: dict[str, str] = {
     RECORDINGS_BUCKET: "recordings catalog, keyed by recording id",
     ADMISSION_BUCKET: "session slots (slot-1..slot-N), each held by one session id",
     ACTIVE_RECORDINGS_BUCKET: "session id -> its running recording id (one per session)",
+    LIMITS_BUCKET: "limits as the service enforcing them set them; key `sessions`: `SessionLimit` "
+    "(the proxy's CAMREC_MAX_SESSIONS, written at every proxy start)",
 }
 
 

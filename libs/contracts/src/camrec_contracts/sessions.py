@@ -67,6 +67,18 @@ class Session(_Model):
     )
 
 
+SESSION_LIMIT_KEY = "sessions"
+"""The key of :class:`SessionLimit` in KV ``camrec-limits``."""
+
+
+class SessionLimit(_Model):
+    """KV ``camrec-limits`` value at key ``sessions``: the most sessions open at once, as the
+    proxy enforces it (its ``CAMREC_MAX_SESSIONS``; written at every proxy start, so the api's
+    session list reports it without asking the proxy)."""
+
+    max_sessions: int = Field(ge=1)
+
+
 class SessionRecord(_Model):
     """KV ``camrec-sessions`` value: the session plus what only the proxy may read."""
 

@@ -12,6 +12,7 @@ from camrec_contracts.logs import setup_logging
 from camrec_contracts.settings import load_settings
 
 from .app import create_app
+from .reads import Reads
 from .settings import ApiSettings
 
 log = logging.getLogger(__name__)
@@ -21,8 +22,11 @@ NAME = "camrec-api"
 
 async def serve(settings: ApiSettings) -> None:
     bus = await connect(settings, NAME)
+    app = create_app(settings, bus)
+    reads: Reads = app.state.reads
+    await reads.load()  # the first page load needn't wait for it
     config = uvicorn.Config(
-        create_app(settings, bus),
+        app,
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
@@ -31,6 +35,7 @@ async def serve(settings: ApiSettings) -> None:
     try:
         await uvicorn.Server(config).serve()  # returns on SIGTERM/SIGINT
     finally:
+        await reads.stop()
         await bus.close()
         log.info("%s stopped", NAME)
 

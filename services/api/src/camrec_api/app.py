@@ -10,6 +10,7 @@ from camrec_contracts.bus import Bus
 from . import config, events, health, recordings, sessions
 from .errors import install_error_handlers
 from .openapi import install_openapi
+from .reads import Reads
 from .settings import ApiSettings
 
 
@@ -23,6 +24,7 @@ def create_app(settings: ApiSettings, bus: Bus) -> FastAPI:
     )
     app.state.settings = settings
     app.state.bus = bus
+    app.state.reads = Reads(lambda: app.state.bus)  # loads on first use
     app.include_router(health.router)
     app.include_router(config.router)
     app.include_router(sessions.router)

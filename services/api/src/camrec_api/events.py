@@ -18,6 +18,8 @@ ignored. In order:
 
 Events are live only, with no history: a client that (re)connects should refetch the state it
 shows (``/api/sessions``, ``/api/recordings``) after the hello and apply events from there on.
+A session or recording event (``progress`` apart) is sent once the api's copy of the catalog
+holds the write it follows, so a refetch it triggers reads the new state.
 
 Close codes the client can see:
 
@@ -41,6 +43,11 @@ from nats.errors import Error as NatsError
 from camrec_contracts import __version__
 from camrec_contracts.bus import Bus
 from camrec_contracts.events import Event, subscribe_events
+from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
+from camrec_contracts.sessions import SESSION_EVENTS
+
+from .mirror import BucketMirror
+from .reads import Reads
 
 log = logging.getLogger(__name__)
 
@@ -92,16 +99,18 @@ async def events(ws: WebSocket) -> None:
         return
     try:
         await ws.send_json({"type": "hello", "version": __version__})
-        await _pump(ws, queue, overflowed)
+        await _pump(ws, queue, overflowed, ws.app.state.reads)
     except WebSocketDisconnect:
         pass
     finally:
         await _unsubscribe(sub)
 
 
-async def _pump(ws: WebSocket, queue: asyncio.Queue[Queued], overflowed: asyncio.Event) -> None:
+async def _pump(
+    ws: WebSocket, queue: asyncio.Queue[Queued], overflowed: asyncio.Event, reads: Reads
+) -> None:
     """Send queued events until the client leaves, or close it with 1013 if it falls behind."""
-    sender = asyncio.create_task(_send_events(ws, queue))
+    sender = asyncio.create_task(_send_events(ws, queue, reads))
     receiver = asyncio.create_task(_drain_incoming(ws))
     slow = asyncio.create_task(overflowed.wait())
     tasks = (sender, receiver, slow)
@@ -119,15 +128,28 @@ async def _pump(ws: WebSocket, queue: asyncio.Queue[Queued], overflowed: asyncio
         await _close(ws, CLOSE_TRY_AGAIN_LATER, reason)
 
 
-async def _send_events(ws: WebSocket, queue: asyncio.Queue[Queued]) -> None:
+async def _send_events(ws: WebSocket, queue: asyncio.Queue[Queued], reads: Reads) -> None:
     while True:
         subject, event = await queue.get()
+        mirror = _catalog_of(subject, event, reads)
+        if mirror is not None:
+            await reads.after_write(mirror)
         message: dict[str, Any] = {
             "type": "event",
             "subject": subject,
             "event": event.model_dump(mode="json"),
         }
         await ws.send_json(message)
+
+
+def _catalog_of(subject: str, event: Event, reads: Reads) -> BucketMirror[Any] | None:
+    """The mirror whose KV write ``event`` follows (a client may refetch on it)."""
+    if subject.startswith(f"{SESSION_EVENTS.prefix}."):
+        return reads.sessions
+    progress = isinstance(event, RecordingEvent) and event.event == "progress"
+    if subject.startswith(f"{RECORDING_EVENTS.prefix}.") and not progress:
+        return reads.recordings
+    return None
 
 
 async def _drain_incoming(ws: WebSocket) -> None:

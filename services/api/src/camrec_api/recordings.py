@@ -1,4 +1,5 @@
-"""``/api/.../recordings``: HTTP in front of the recorder, and the files themselves.
+"""``/api/.../recordings``: start, stop and delete through the recorder; list, get, files and
+thumbnails from the catalog in KV (:mod:`.reads`), so they answer while no recorder runs.
 
 Files are found by recording id through the catalog; nothing a client sends is ever joined
 into a path. Range requests (206) come from Starlette's FileResponse."""
@@ -15,13 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from camrec_contracts.errors import ErrorCode, ServiceError
 from camrec_contracts.recordings import (
     DELETE_RECORDING,
-    GET_RECORDING,
-    LIST_RECORDINGS,
     MAX_DURATION_S,
     RECORDING_ID_PATTERN,
     START_RECORDING,
     STOP_RECORDING,
-    ListRecordingsRequest,
     Recording,
     RecordingList,
     RecordingRef,
@@ -31,6 +29,7 @@ from camrec_contracts.rpc import call
 
 from .errors import ERROR_RESPONSES
 from .sessions import bus_of as _bus
+from .sessions import json_response, reads_of
 from .sessions import session_ref as _ref
 
 router = APIRouter(prefix="/api", tags=["recordings"], responses=ERROR_RESPONSES)
@@ -54,7 +53,14 @@ def _rec_ref(recording_id: str) -> RecordingRef:
 
 
 async def _recording(request: Request, recording_id: str) -> Recording:
-    return await call(_bus(request).nc, GET_RECORDING, _rec_ref(recording_id))
+    return await reads_of(request).recording(_rec_ref(recording_id).id)
+
+
+async def _written(request: Request, recording: Recording) -> Recording:
+    """``recording`` as the recorder answered it, once the catalog mirror has the write."""
+    reads = reads_of(request)
+    await reads.after_write(reads.recordings)
+    return recording
 
 
 def _dir(request: Request) -> Path:
@@ -66,18 +72,20 @@ def _dir(request: Request) -> Path:
 async def start_recording(session_id: str, body: StartRecordingBody, request: Request) -> Recording:
     """Start recording a session: 202 (starting); 404 session; 409 recording; 507 disk."""
     req = StartRecordingRequest(session_id=_ref(session_id).id, duration_s=body.duration_s)
-    return await call(_bus(request).nc, START_RECORDING, req)
+    return await _written(request, await call(_bus(request).nc, START_RECORDING, req))
 
 
 @router.post("/recordings/{recording_id}/stop", response_model=Recording)
 async def stop_recording(recording_id: str, request: Request) -> Recording:
     """Stop; answers once the file is final."""
-    return await call(_bus(request).nc, STOP_RECORDING, _rec_ref(recording_id))
+    return await _written(
+        request, await call(_bus(request).nc, STOP_RECORDING, _rec_ref(recording_id))
+    )
 
 
 @router.get("/recordings", response_model=RecordingList)
-async def list_recordings(request: Request) -> RecordingList:
-    return await call(_bus(request).nc, LIST_RECORDINGS, ListRecordingsRequest())
+async def list_recordings(request: Request) -> Response:
+    return json_response(await reads_of(request).recording_list_json())
 
 
 @router.get("/recordings/{recording_id}", response_model=Recording)
@@ -88,6 +96,8 @@ async def get_recording(recording_id: str, request: Request) -> Recording:
 @router.delete("/recordings/{recording_id}", status_code=204, response_class=Response)
 async def delete_recording(recording_id: str, request: Request) -> Response:
     await call(_bus(request).nc, DELETE_RECORDING, _rec_ref(recording_id))
+    reads = reads_of(request)
+    await reads.after_write(reads.recordings)
     return Response(status_code=204)
 
 

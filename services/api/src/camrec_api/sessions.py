@@ -1,4 +1,5 @@
-"""``/api/sessions``: HTTP in front of the proxy's session endpoints."""
+"""``/api/sessions``: open and close through the proxy; list and get from KV (:mod:`.reads`),
+so they answer while no proxy runs."""
 
 from __future__ import annotations
 
@@ -13,11 +14,8 @@ from camrec_contracts.errors import ErrorCode, ServiceError
 from camrec_contracts.rpc import call
 from camrec_contracts.sessions import (
     CLOSE_SESSION,
-    GET_SESSION,
-    LIST_SESSIONS,
     OPEN_SESSION,
     SESSION_ID_PATTERN,
-    ListSessionsRequest,
     OpenSessionRequest,
     Session,
     SessionList,
@@ -25,6 +23,7 @@ from camrec_contracts.sessions import (
 )
 
 from .errors import ERROR_RESPONSES
+from .reads import Reads
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"], responses=ERROR_RESPONSES)
 
@@ -41,6 +40,16 @@ def bus_of(request: Request) -> Bus:
     return bus
 
 
+def reads_of(request: Request) -> Reads:
+    reads: Reads = request.app.state.reads
+    return reads
+
+
+def json_response(body: bytes) -> Response:
+    """A reply made as JSON already (the lists, made once per change)."""
+    return Response(content=body, media_type="application/json")
+
+
 def session_ref(session_id: str) -> SessionRef:
     if not re.match(SESSION_ID_PATTERN, session_id):
         raise ServiceError(ErrorCode.NOT_FOUND, f"no session {session_id[:40]!r}")
@@ -54,22 +63,27 @@ async def open_session(body: OpenSessionBody, request: Request) -> Session:
         parse_camera_url(body.url)  # refuse early, with the same words the proxy would use
     except InvalidCameraUrl as error:
         raise ServiceError(ErrorCode.INVALID_REQUEST, str(error)) from None
-    return await call(bus_of(request).nc, OPEN_SESSION, OpenSessionRequest(**body.model_dump()))
+    session = await call(bus_of(request).nc, OPEN_SESSION, OpenSessionRequest(**body.model_dump()))
+    reads = reads_of(request)
+    await reads.after_write(reads.sessions)  # a get right after the open finds it
+    return session
 
 
 @router.get("", response_model=SessionList)
-async def list_sessions(request: Request) -> SessionList:
-    return await call(bus_of(request).nc, LIST_SESSIONS, ListSessionsRequest())
+async def list_sessions(request: Request) -> Response:
+    return json_response(await reads_of(request).session_list_json())
 
 
 @router.get("/{session_id}", response_model=Session)
 async def get_session(session_id: str, request: Request) -> Session:
-    return await call(bus_of(request).nc, GET_SESSION, session_ref(session_id))
+    return await reads_of(request).session(session_ref(session_id).id)
 
 
 @router.delete("/{session_id}", status_code=204, response_class=Response)
 async def close_session(session_id: str, request: Request) -> Response:
     closed = await call(bus_of(request).nc, CLOSE_SESSION, session_ref(session_id))
+    reads = reads_of(request)
+    await reads.after_write(reads.sessions)
     if not closed.closed:
         raise ServiceError(ErrorCode.NOT_FOUND, f"no session {session_id}")
     return Response(status_code=204)

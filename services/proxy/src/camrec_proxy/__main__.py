@@ -9,9 +9,11 @@ import logging
 import httpx
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
+from camrec_contracts.jetstream import ADMISSION_BUCKET, LIMITS_BUCKET, SESSIONS_BUCKET
+from camrec_contracts.kvstore import ModelStore
 from camrec_contracts.runtime import Worker, WorkerFactory, run
 from camrec_contracts.services import PROXY
+from camrec_contracts.sessions import SESSION_LIMIT_KEY, SessionLimit
 from camrec_contracts.settings import load_settings
 
 from .admission import Admission
@@ -43,6 +45,10 @@ async def build(
             settings.mediamtx_rtsp_url,
         )
     sessions = await bus.js.key_value(SESSIONS_BUCKET)
+    # The limit's one source of truth is this setting; readers (the api's session list) find
+    # it in KV, so they need not ask a proxy.
+    limits = ModelStore(await bus.js.key_value(LIMITS_BUCKET), SessionLimit)
+    await limits.put(SESSION_LIMIT_KEY, SessionLimit(max_sessions=settings.max_sessions))
     measurer = Measurer(bus, sessions, ffprobe=ffprobe, interval_s=settings.measure_interval_s)
     service = SessionService(
         bus,
