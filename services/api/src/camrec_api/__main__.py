@@ -20,6 +20,17 @@ log = logging.getLogger(__name__)
 NAME = "camrec-api"
 
 
+class Server(uvicorn.Server):
+    async def main_loop(self) -> None:
+        """uvicorn's housekeeping (Date header, exit check) once a second, not ten times:
+        its 0.1 s tick alone kept an idle server at 0.17 % of a core (measured). The Date
+        header has one-second resolution; a stop is seen within a second."""
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 10) % 864_000  # on_tick refreshes the Date when counter % 10 == 0
+            await asyncio.sleep(1.0)
+
+
 async def serve(settings: ApiSettings) -> None:
     bus = await connect(settings, NAME)
     app = create_app(settings, bus)
@@ -33,7 +44,7 @@ async def serve(settings: ApiSettings) -> None:
         access_log=False,
     )
     try:
-        await uvicorn.Server(config).serve()  # returns on SIGTERM/SIGINT
+        await Server(config).serve()  # returns on SIGTERM/SIGINT
     finally:
         await reads.stop()
         await bus.close()
