@@ -174,9 +174,25 @@ def test_nats_cli_micro_ls_lists_the_three_services(dev_stack: DevStack) -> None
     assert names == sorted(SERVICES)
 
 
+def test_ops_doc_has_recipes() -> None:
+    commands = [r.command for r in recipes()]
+    assert "nats micro ls" in commands and len(commands) >= 10
+    assert any("camrec.sessions.open" in c and ":8564/demo" in c for c in commands)
+
+
+def test_every_nats_command_in_ops_doc_works(dev_stack: DevStack) -> None:
+    """Every documented command, in order, against this stack and its democam."""
+    runner = Runner(dev_stack.nats_url, dev_stack.democam_rtsp_port)
+    for recipe in recipes():
+        real = runner.run(recipe)
+        problems = shape_problems(recipe, real, runner.ids)
+        assert not problems, f"{recipe.command}: {problems}\n{real}"
+
+
 def test_rtsp_goes_through_mediamtx_and_mjpeg_through_go2rtc(dev_stack: DevStack) -> None:
     """As in compose: the demo camera's RTSP through the stack's MediaMTX (what MediaMTX's
-    own API says about the path), its MJPEG twin through go2rtc."""
+    own API says about the path), its MJPEG twin through go2rtc. After the ops recipes,
+    which want the events stream as a fresh stack has it."""
     config = httpx.get(f"{dev_stack.url}/api/config", timeout=5).json()["demo_camera"]
     assert config["rtsp_url"] == f"rtsp://127.0.0.1:{dev_stack.democam_rtsp_port}/demo"
     opened = httpx.post(
@@ -205,21 +221,6 @@ def test_rtsp_goes_through_mediamtx_and_mjpeg_through_go2rtc(dev_stack: DevStack
     assert mjpeg.status_code == 201, mjpeg.text
     assert mjpeg.json()["relay"] == "go2rtc"
     assert httpx.delete(f"{dev_stack.url}/api/sessions/{mjpeg.json()['id']}").status_code == 204
-
-
-def test_ops_doc_has_recipes() -> None:
-    commands = [r.command for r in recipes()]
-    assert "nats micro ls" in commands and len(commands) >= 10
-    assert any("camrec.sessions.open" in c and ":8564/demo" in c for c in commands)
-
-
-def test_every_nats_command_in_ops_doc_works(dev_stack: DevStack) -> None:
-    """Every documented command, in order, against this stack and its democam."""
-    runner = Runner(dev_stack.nats_url, dev_stack.democam_rtsp_port)
-    for recipe in recipes():
-        real = runner.run(recipe)
-        problems = shape_problems(recipe, real, runner.ids)
-        assert not problems, f"{recipe.command}: {problems}\n{real}"
 
 
 def test_ctrl_c_stops_everything(dev_stack: DevStack) -> None:
