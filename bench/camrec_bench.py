@@ -3,7 +3,9 @@ design's in the same run. Prints a table; writes bench/results/latest.json and a
 
 Cameras are the simulators (their own CPU is not counted): the clock camera (1280x720 25 fps
 H.264 + AAC, capture time burned into each frame) and the MJPEG camera (1280x720, irregular
-timing). Every viewer goes through nginx, as a browser does.
+timing). The stack is the local stack, relaying RTSP through MediaMTX and MJPEG through
+go2rtc as compose does (both relays' CPU is camrec's). Every viewer goes through nginx, as a
+browser does.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from baseline import record_command
 from measure import CpuWindow, Viewer, peak_rss_mb, percentile
 from report import write_api_report, write_report
 
-CAMREC_GROUPS = ("proxy", "recorder", "previewer", "api", "go2rtc", "nats-server", "nginx")
+CAMREC_GROUPS = (
+    "proxy", "recorder", "previewer", "api", "mediamtx", "go2rtc", "nats-server", "nginx",
+)  # fmt: skip
 
 
 class Bench:
@@ -46,7 +50,8 @@ class Bench:
         self.mjpeg = MjpegCamera(width=1280, height=720).start()
         ports = (
             "http_port", "api_port", "previewer_port", "nats_port", "nats_monitor_port",
-            "go2rtc_api_port", "go2rtc_rtsp_port", "democam_api_port", "democam_rtsp_port",
+            "mediamtx_api_port", "mediamtx_rtsp_port", "go2rtc_api_port", "go2rtc_rtsp_port",
+            "democam_api_port", "democam_rtsp_port",
         )  # fmt: skip
         settings = StackSettings.model_validate(
             {"state_dir": tmp / "state", "recordings_dir": tmp / "recordings"}

@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures.nats",
     "tests.fixtures.go2rtc",
+    "tests.fixtures.mediamtx",
     "tests.fixtures.cameras",
     "tests.fixtures.proxy",
 ]

@@ -1,6 +1,6 @@
 """Drill: fuzz the api with schemathesis, in-process over ASGI, against real handlers (real
-nats-server and go2rtc relay; proxy, recorder worker and previewer in-process). No call may
-answer 5xx, none may hang, and every error is a clear ``{"code", "message"}``.
+nats-server, MediaMTX and go2rtc relays; proxy, recorder worker and previewer in-process). No
+call may answer 5xx, none may hang, and every error is a clear ``{"code", "message"}``.
 
 schemathesis calls an ASGI app in one event loop of its own (a thread it keeps for the
 process) and starts the app's lifespan there, so the app's NATS connection and the services
@@ -38,6 +38,7 @@ from camrec_contracts.errors import ErrorCode
 from camrec_contracts.services import PREVIEWER
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.go2rtc import Go2RTCConfig, start_go2rtc
+from camrec_devstack.mediamtx import MediaMTXConfig, start_mediamtx
 from camrec_devstack.natsd import NatsServerConfig, start_nats_server
 from camrec_devstack.procs import free_port
 from camrec_previewer.__main__ import worker_factory as previewer_factory
@@ -99,18 +100,23 @@ class Backend:
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    """nats-server and the go2rtc relay, once for the module (each operation is one test)."""
+    """nats-server and the relays (MediaMTX for RTSP, go2rtc for MJPEG), once for the module
+    (each operation is one test)."""
     tmp = tmp_path_factory.mktemp("fuzz")
     nats_cfg = NatsServerConfig(port=free_port(), monitor_port=free_port(), store_dir=tmp / "js")
     relay = Go2RTCConfig(api_port=free_port(), rtsp_port=free_port())
+    rtsp_relay = MediaMTXConfig(api_port=free_port(), rtsp_port=free_port())
     nats = start_nats_server(nats_cfg, log_file=tmp / "nats-server.log")
     go2rtc = start_go2rtc(relay, tmp / "go2rtc", log_file=tmp / "go2rtc.log")
+    mediamtx = start_mediamtx(rtsp_relay, tmp / "mediamtx", log_file=tmp / "mediamtx.log")
     try:
         yield Backend(
             CamrecSettings(nats_url=nats_cfg.url, nats_connect_wait_s=5),
             ProxySettings(
                 nats_url=nats_cfg.url,
-                rtsp_relay="go2rtc",
+                rtsp_relay="mediamtx",
+                mediamtx_api_url=rtsp_relay.api_url,
+                mediamtx_rtsp_url=rtsp_relay.rtsp_url,
                 go2rtc_api_url=relay.api_url,
                 go2rtc_rtsp_url=f"rtsp://127.0.0.1:{relay.rtsp_port}",
                 max_sessions=3,
@@ -118,6 +124,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
             tmp / "recordings",
         )
     finally:
+        mediamtx.stop()
         go2rtc.stop()
         nats.stop()
         print("\nfuzzed calls by operation and status:")

@@ -1,5 +1,5 @@
 """The previewer as a real process (its CPU is measured apart from the test's), with a proxy
-(in-process), real NATS, go2rtc and simulators."""
+(in-process), real NATS, relays and simulators."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ import asyncio
 import json
 import time
 
-import httpx
 import pytest
 
 from camrec_contracts.bus import Bus
@@ -15,7 +14,8 @@ from camrec_contracts.rpc import call
 from camrec_contracts.services import PREVIEWER
 from camrec_contracts.sessions import GET_SESSION, SessionRef
 from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras
-from camrec_devstack.go2rtc import Go2RTCConfig
+from camrec_devstack.mediamtx import MediaMTXConfig
+from tests.fixtures.mediamtx import mediamtx_readers
 from tests.fixtures.proxy import Proxies
 from tests.polling import poll
 from tests.preview.client import Viewer, open_viewer
@@ -108,15 +108,14 @@ async def test_nobody_watching_for_a_while_means_no_reader_on_the_relay(
     proxy_up: Proxies,
     bus: Bus,
     rtsp_cameras: RtspCameras,
-    go2rtc_relay: Go2RTCConfig,
+    mediamtx_relay: MediaMTXConfig,
 ) -> None:
     session = await open_session(bus, rtsp_cameras.url(H264_CLOCK))
+    assert session.relay == "mediamtx"
     path = f"camrec-{session.id}"
 
-    async def relay_readers() -> int:
-        async with httpx.AsyncClient() as http:
-            streams = (await http.get(f"{go2rtc_relay.api_url}/api/streams")).json()
-        return len(streams[path].get("consumers") or [])
+    async def relay_readers() -> int:  # MediaMTX's own count of the path's readers
+        return await mediamtx_readers(mediamtx_relay, path)
 
     async def measured() -> bool:  # the proxy reads the relay for 4 s after an open
         got = await call(bus.nc, GET_SESSION, SessionRef(id=session.id))

@@ -1,4 +1,4 @@
-"""Proxy + recorder workers (in-process, real NATS, go2rtc, FFmpeg) and the api."""
+"""Proxy + recorder workers (in-process; real NATS, MediaMTX, go2rtc, FFmpeg) and the api."""
 
 from __future__ import annotations
 

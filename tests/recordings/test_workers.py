@@ -8,11 +8,18 @@ from typing import Any
 
 import httpx
 
+from camrec_contracts.bus import Bus
 from camrec_contracts.recordings import STOP_RECORDING, RecordingRef
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_NOAUDIO, H265_AAC, RtspCameras
 from tests.fixtures.proxy import Proxies
 from tests.media import probe_streams
-from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for
+from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for, wait_recorded
+
+LEAD_S = 2.0
+"""Progress counts from FFmpeg's first packet: audio may come up to one GOP (2 s on the
+simulators) before the first keyframe, and the final file starts at that keyframe: a reader
+joining a camera that MediaMTX keeps running waits for its next one (a file of 1.8 s after a
+3 s sleep was seen)."""
 
 
 def stop_handler(recorders: Recorders, worker_id: str) -> Any:
@@ -21,7 +28,11 @@ def stop_handler(recorders: Recorders, worker_id: str) -> Any:
 
 
 async def test_two_workers_three_recordings(
-    proxies: Proxies, recorders: Recorders, rtsp_cameras: RtspCameras, api: httpx.AsyncClient
+    proxies: Proxies,
+    recorders: Recorders,
+    rtsp_cameras: RtspCameras,
+    api: httpx.AsyncClient,
+    bus: Bus,
 ) -> None:
     await recorders.start("w1", capacity=2)
     await recorders.start("w2", capacity=2)
@@ -33,7 +44,8 @@ async def test_two_workers_three_recordings(
     recs = [await wait_for(api, rid, {"recording"}, 15) for rid in ids]
     owners = {r["id"]: r["owner"] for r in recs}
     assert set(owners.values()) == {"w1", "w2"}  # capacity 2 each: both had to take work
-    await asyncio.sleep(3)
+    # more than 2 s of video in every file: 2 s past the lead before the first keyframe
+    await asyncio.gather(*(wait_recorded(bus, rid, 2.5 + LEAD_S) for rid in ids))
 
     # ask the worker that does NOT own each recording: it must hand the stop on
     ended = []

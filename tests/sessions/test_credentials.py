@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from camrec_contracts.jetstream import EVENTS_STREAM, SESSIONS_BUCKET
 from camrec_contracts.logs import FORMAT, RedactingFormatter
 from camrec_contracts.sessions import SessionRecord
 from camrec_devstack.cameras.mjpeg import MjpegCamera
+from camrec_devstack.cameras.rtsp import H264_NOAUDIO, RtspCameras
 from camrec_devstack.procs import free_port
 from tests.sessions.test_open_close import kv_keys
 
@@ -72,3 +74,18 @@ async def test_password_stays_in_the_kv_record_only(
         assert SECRET not in text, f"password visible in {where}"
     for state in ("opened", "ready", "closing", "closed", "failed"):
         assert f'"event":"{state}"' in events
+
+
+async def test_the_rtsp_relay_does_not_log_the_password(
+    api: httpx.AsyncClient, rtsp_cameras: RtspCameras, tmp_path: Path
+) -> None:
+    """MediaMTX's own log (what ``docker compose logs mediamtx`` shows) names paths, not the
+    camera URLs they pull."""
+    url = rtsp_cameras.url(H264_NOAUDIO).replace("rtsp://", f"rtsp://admin:{SECRET}@")
+    opened = await api.post("/api/sessions", json={"url": url})
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["relay"] == "mediamtx"
+    assert (await api.delete(f"/api/sessions/{opened.json()['id']}")).status_code == 204
+    relay_log = (tmp_path / "mediamtx.log").read_text()  # the mediamtx_relay fixture's
+    assert f"[path camrec-{opened.json()['id']}]" in relay_log
+    assert SECRET not in relay_log

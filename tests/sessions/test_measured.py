@@ -1,6 +1,6 @@
 """A session's real frame rate and bitrate (``Session.measured``): measured from the relay
 in the background once the session is ready, re-measured every CAMREC_MEASURE_INTERVAL_S,
-never outliving a closed session. Real NATS, go2rtc relay, ffprobe and simulated cameras."""
+never outliving a closed session. Real NATS, relays, ffprobe and simulated cameras."""
 
 from __future__ import annotations
 

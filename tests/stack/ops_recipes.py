@@ -3,8 +3,8 @@
 Each ``$ nats …`` line runs with the real CLI against a stack. Ids in the documented output
 (``"id":"…"``) are mapped to the ids the real run produced, so a later documented command
 that names a documented id runs with the real one; the democam's documented port is mapped
-to the stack's. The real output must show the same ``camrec…`` names and, for each JSON
-object documented, a JSON object with the same keys.
+to the stack's. The real output must show the same ``camrec…`` names, the same relays
+(``"relay":"…"``) and, for each JSON object documented, a JSON object with the same keys.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from camrec_devstack.paths import REPO, binary
 OPS_DOC = REPO / "docs" / "ops.md"
 DOC_DEMOCAM_PORT = 8564
 IDS = re.compile(r'"id":\s*"([0-9a-f]{12})"')
+RELAYS = re.compile(r'"relay":\s*"(\w+)"')
 
 
 @dataclass
@@ -100,6 +101,8 @@ def shape_problems(recipe: Recipe, real: str, ids: dict[str, str]) -> list[str]:
     for name in set(re.findall(r"camrec[\w.-]*[\w]|CAMREC_EVENTS", documented)):
         if name not in real:
             problems.append(f"{name!r} documented but not in the output")
+    for relay in set(RELAYS.findall(documented)) - set(RELAYS.findall(real)):
+        problems.append(f"relay {relay!r} documented but not in the output")
     real_shapes = [set(obj) for obj in json_objects(real)]
     for obj in json_objects(recipe.documented):
         if set(obj) not in real_shapes:

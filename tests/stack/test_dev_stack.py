@@ -37,6 +37,8 @@ class DevStack:
     log: Path
     state_dir: Path
     democam_rtsp_port: int
+    mediamtx_api_url: str
+    mediamtx_rtsp_port: int
 
 
 def _pgid(pid: str) -> int:
@@ -77,6 +79,8 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
             "PREVIEWER_PORT",
             "NATS_PORT",
             "NATS_MONITOR_PORT",
+            "MEDIAMTX_API_PORT",
+            "MEDIAMTX_RTSP_PORT",
             "GO2RTC_API_PORT",
             "GO2RTC_RTSP_PORT",
             "DEMOCAM_API_PORT",
@@ -110,6 +114,8 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         log,
         tmp / "state",
         ports["DEMOCAM_RTSP_PORT"],
+        f"http://127.0.0.1:{ports['MEDIAMTX_API_PORT']}",
+        ports["MEDIAMTX_RTSP_PORT"],
     )
     try:
         deadline = time.monotonic() + 90
@@ -183,12 +189,47 @@ def test_every_nats_command_in_ops_doc_works(dev_stack: DevStack) -> None:
         assert not problems, f"{recipe.command}: {problems}\n{real}"
 
 
+def test_rtsp_goes_through_mediamtx_and_mjpeg_through_go2rtc(dev_stack: DevStack) -> None:
+    """As in compose: the demo camera's RTSP through the stack's MediaMTX (what MediaMTX's
+    own API says about the path), its MJPEG twin through go2rtc. After the ops recipes,
+    which want the events stream as a fresh stack has it."""
+    config = httpx.get(f"{dev_stack.url}/api/config", timeout=5).json()["demo_camera"]
+    assert config["rtsp_url"] == f"rtsp://127.0.0.1:{dev_stack.democam_rtsp_port}/demo"
+    opened = httpx.post(
+        f"{dev_stack.url}/api/sessions", json={"url": config["rtsp_url"]}, timeout=30
+    )
+    assert opened.status_code == 201, opened.text
+    session = opened.json()
+    path = f"camrec-{session['id']}"
+    mediamtx = httpx.Client(base_url=dev_stack.mediamtx_api_url, timeout=5)
+    try:
+        assert session["relay"] == "mediamtx"
+        assert session["relay_url"] == f"rtsp://127.0.0.1:{dev_stack.mediamtx_rtsp_port}/{path}"
+        state = mediamtx.get(f"/v3/paths/get/{path}").json()
+        assert state["available"], state
+        assert state["source"]["type"] == "rtspSource", state
+        assert sorted(t["codec"] for t in state["tracks2"]) == ["H264", "MPEG-4 Audio"], state
+        conf = mediamtx.get(f"/v3/config/paths/get/{path}").json()
+        assert conf["source"] == config["rtsp_url"] and conf["sourceOnDemand"] is False
+    finally:
+        assert httpx.delete(f"{dev_stack.url}/api/sessions/{session['id']}").status_code == 204
+    assert mediamtx.get(f"/v3/paths/get/{path}").status_code == 404
+
+    mjpeg = httpx.post(
+        f"{dev_stack.url}/api/sessions", json={"url": config["mjpeg_url"]}, timeout=30
+    )
+    assert mjpeg.status_code == 201, mjpeg.text
+    assert mjpeg.json()["relay"] == "go2rtc"
+    assert httpx.delete(f"{dev_stack.url}/api/sessions/{mjpeg.json()['id']}").status_code == 204
+
+
 def test_ctrl_c_stops_everything(dev_stack: DevStack) -> None:
     """Runs last in this module: Ctrl-C (SIGINT to the group) leaves no process behind."""
     running = stack_processes(dev_stack)
     names = " ".join(cmd for _, _, cmd in running)
     for part in [
         "nats-server",
+        "mediamtx",
         "go2rtc",
         "nginx",
         *(f"camrec_{s}" for s in ("api", "proxy", "recorder", "previewer")),

@@ -30,8 +30,18 @@ class StackSettings(CamrecSettings):
     previewer_port: int = Field(default=8002, ge=1, le=65535, description="Previewer port.")
     nats_port: int = Field(default=4222, ge=1, le=65535, description="NATS client port.")
     nats_monitor_port: int = Field(default=8222, ge=1, le=65535, description="NATS monitoring.")
-    go2rtc_api_port: int = Field(default=1984, ge=1, le=65535, description="go2rtc relay API.")
-    go2rtc_rtsp_port: int = Field(default=8555, ge=1, le=65535, description="go2rtc relay RTSP.")
+    mediamtx_api_port: int = Field(
+        default=9997, ge=1, le=65535, description="MediaMTX (the RTSP relay) control API."
+    )
+    mediamtx_rtsp_port: int = Field(
+        default=8554, ge=1, le=65535, description="MediaMTX (the RTSP relay) RTSP."
+    )
+    go2rtc_api_port: int = Field(
+        default=1984, ge=1, le=65535, description="go2rtc (the MJPEG relay) API."
+    )
+    go2rtc_rtsp_port: int = Field(
+        default=8555, ge=1, le=65535, description="go2rtc (the MJPEG relay) RTSP."
+    )
     democam_api_port: int = Field(default=1985, ge=1, le=65535, description="Demo camera API.")
     democam_rtsp_port: int = Field(default=8564, ge=1, le=65535, description="Demo camera RTSP.")
 

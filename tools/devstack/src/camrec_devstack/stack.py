@@ -1,4 +1,5 @@
-"""The local stack: real nats-server, go2rtc and nginx plus the four services, as processes.
+"""The local stack: real nats-server, MediaMTX, go2rtc and nginx plus the four services, as
+processes.
 
 Started in dependency order, watched (a process that dies is restarted, like compose's
 ``restart: unless-stopped``) and stopped in reverse order, so nothing outlives it.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from .go2rtc import Go2RTCConfig, democam_urls, start_democam, start_go2rtc
+from .mediamtx import MediaMTXConfig, start_mediamtx
 from .natsd import NatsServerConfig, start_nats_server
 from .nginx import local_resolvers, start_nginx
 from .procs import ManagedProcess, ProcessFailed
@@ -57,8 +59,10 @@ class LocalStack:
                 "CAMREC_API_PORT": str(s.api_port),
                 "CAMREC_PREVIEWER_PORT": str(s.previewer_port),
                 "CAMREC_RECORDINGS_DIR": str(s.recordings_dir),
-                # MediaMTX can't be installed here: the local stack relays RTSP through go2rtc.
-                "CAMREC_RTSP_RELAY": "go2rtc",
+                # As in compose: RTSP cameras through MediaMTX, MJPEG cameras through go2rtc.
+                "CAMREC_RTSP_RELAY": "mediamtx",
+                "CAMREC_MEDIAMTX_API_URL": self._mediamtx_config().api_url,
+                "CAMREC_MEDIAMTX_RTSP_URL": self._mediamtx_config().rtsp_url,
                 "CAMREC_GO2RTC_API_URL": f"http://127.0.0.1:{s.go2rtc_api_port}",
                 "CAMREC_GO2RTC_RTSP_URL": f"rtsp://127.0.0.1:{s.go2rtc_rtsp_port}",
                 "CAMREC_DEMO_RTSP_URL": demo_rtsp,
@@ -91,6 +95,18 @@ class LocalStack:
         )
         return start_nats_server(cfg, log_file=self.logs / "nats-server.log")
 
+    def _mediamtx_config(self) -> MediaMTXConfig:
+        return MediaMTXConfig(
+            api_port=self.s.mediamtx_api_port, rtsp_port=self.s.mediamtx_rtsp_port
+        )
+
+    def _mediamtx(self) -> ManagedProcess:
+        return start_mediamtx(
+            self._mediamtx_config(),
+            self.s.state_dir / "mediamtx",
+            log_file=self.logs / "mediamtx.log",
+        )
+
     def _go2rtc(self) -> ManagedProcess:
         cfg = Go2RTCConfig(api_port=self.s.go2rtc_api_port, rtsp_port=self.s.go2rtc_rtsp_port)
         return start_go2rtc(cfg, self.s.state_dir / "go2rtc", log_file=self.logs / "go2rtc.log")
@@ -121,6 +137,7 @@ class LocalStack:
         self.s.recordings_dir.mkdir(parents=True, exist_ok=True)
         plan: list[tuple[str, Callable[[], ManagedProcess]]] = [
             ("nats-server", self._nats),
+            ("mediamtx", self._mediamtx),
             ("go2rtc", self._go2rtc),
             ("democam", self._democam),
             *[(name, self._service(name)) for name in SERVICES],

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import httpx
 
+from camrec_contracts.redact import redact_text
+
 from ..redact_errors import describe_http_error
 from . import RelayError
 
@@ -38,8 +40,8 @@ class MediaMTXClient:
         if response.status_code == 404 and ok_404:
             return None
         if response.status_code >= 400:
-            try:
-                reason = str(response.json().get("error", ""))
+            try:  # MediaMTX quotes what it refused, e.g. "invalid source: 'rtsp://u:p@…'"
+                reason = redact_text(str(response.json().get("error", "")))
             except ValueError:
                 reason = ""
             raise RelayError(
@@ -71,9 +73,12 @@ class MediaMTXClient:
         return {str(item["name"]) for item in items if isinstance(item, dict) and "name" in item}
 
     async def path_available(self, name: str) -> bool:
-        """True once the path's source is online (MediaMTX 1.20 ``available``/``online``)."""
+        """True once the path has a stream to read: ``available`` (``ready``, its deprecated
+        name, on an older MediaMTX). Not ``online``: MediaMTX 1.20 calls a path with a
+        configured source online from the start, before the source has sent anything
+        (``isOnline`` in its internal/core/path.go)."""
         response = await self._call("GET", f"/v3/paths/get/{quote(name, safe='')}", ok_404=True)
         if response is None:
             return False
         state = response.json()
-        return bool(state.get("available") or state.get("online") or state.get("ready"))
+        return bool(state.get("available", state.get("ready")))
