@@ -31,6 +31,9 @@ async def ws_url(bus: Bus, nats_settings: CamrecSettings) -> AsyncIterator[str]:
     """The api on a real uvicorn (httpx's ASGITransport has no WebSocket); yields its events URL."""
     port = free_port()
     app = create_app(ApiSettings(nats_url=nats_settings.nats_url), bus)
+    # As `python -m camrec_api` does: the catalog mirrors (a NATS subscription each) are
+    # loaded before serving, so the subscription counts below see only the events' own.
+    await app.state.reads.load()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
     )
@@ -42,6 +45,7 @@ async def ws_url(bus: Bus, nats_settings: CamrecSettings) -> AsyncIterator[str]:
     server.should_exit = True
     with contextlib.suppress(asyncio.CancelledError):
         await asyncio.wait_for(task, 10)
+    await app.state.reads.stop()
 
 
 async def recv_json(ws: ClientConnection, timeout_s: float = 5) -> dict[str, Any]:
