@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Request, async_playwright
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    async_playwright,
+    expect,
+)
 
 from camrec_devstack.cameras.rtsp import RtspCameras
 from camrec_devstack.paths import REPO
@@ -59,6 +66,13 @@ class Watched:
         """The next console line about an HTTP ``status`` is provoked on purpose (Chromium
         logs every error response, also those the page handles and shows)."""
         self.expected.append(f"the server responded with a status of {status}")
+
+    async def open(self, url: str) -> None:
+        """Load the page and wait until it has its config (the URL field shows the demo
+        camera): a field filled before that had the demo URL put in front of the typed one
+        when the config arrived mid-fill (seen: 'rtsp://…/demortsp://127.0.0.1:9/nothing')."""
+        await self.page.goto(url)
+        await expect(self.page.get_by_label("Camera URL")).not_to_have_value("", timeout=20_000)
 
     async def screenshot(self, name: str) -> None:
         """Save the page at desktop and phone sizes (test artifacts)."""

@@ -61,7 +61,7 @@ async def test_measured_stream_space_estimate_and_health_report(
     tight_stack: UiStack, watched: Watched
 ) -> None:
     page = watched.page
-    await page.goto(tight_stack.url)
+    await watched.open(tight_stack.url)
     card = await open_camera(page, tight_stack.rtsp.url(H264_AAC))
 
     # The relay is measured a few seconds after Open; a "measured" event updates the card.

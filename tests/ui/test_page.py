@@ -54,7 +54,7 @@ async def test_open_watch_record_play_download_delete_close(
     ui_stack: UiStack, watched: Watched
 ) -> None:
     page = watched.page
-    await page.goto(ui_stack.url)
+    await watched.open(ui_stack.url)
     await expect(page.get_by_text("No recordings yet")).to_be_visible()
     demo = ui_stack.stack.s.democam_rtsp_port
     await expect(page.get_by_label("Camera URL")).to_have_value(f"rtsp://127.0.0.1:{demo}/demo")
@@ -132,7 +132,7 @@ async def test_three_cameras_then_the_limit_and_server_errors_on_screen(
     ui_stack: UiStack, watched: Watched
 ) -> None:
     page = watched.page
-    await page.goto(ui_stack.url)
+    await watched.open(ui_stack.url)
     await page.get_by_label("Camera URL").fill("rtsp://127.0.0.1:9/nothing")
     watched.expect_error_response(502)
     await page.get_by_role("button", name="Open", exact=True).click()
@@ -166,7 +166,7 @@ async def test_the_page_recovers_by_itself_when_the_api_comes_back(
     ui_stack: UiStack, watched: Watched
 ) -> None:
     page = watched.page
-    await page.goto(ui_stack.url)
+    await watched.open(ui_stack.url)
     await expect(page.get_by_text("No camera open")).to_be_visible()
     api = ui_stack.member("api")
     api.proc.proc.kill()  # type: ignore[attr-defined]
