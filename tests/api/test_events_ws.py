@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,30 +21,17 @@ from camrec_contracts.bus import Bus
 from camrec_contracts.sessions import SESSION_EVENTS, SessionEvent
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.procs import free_port
+from tests.fixtures.api_server import api_on_uvicorn
 
 SESSION_ID = "0123456789ab"
 
 
 @pytest.fixture
 async def ws_url(bus: Bus, nats_settings: CamrecSettings) -> AsyncIterator[str]:
-    """The api on a real uvicorn (httpx's ASGITransport has no WebSocket); yields its events URL."""
-    port = free_port()
+    """The api on a real uvicorn; yields its events URL."""
     app = create_app(ApiSettings(nats_url=nats_settings.nats_url), bus)
-    # As `python -m camrec_api` does: the catalog mirrors (a NATS subscription each) are
-    # loaded before serving, so the subscription counts below see only the events' own.
-    await app.state.reads.load()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), task.exception()
-        await asyncio.sleep(0.05)
-    yield f"ws://127.0.0.1:{port}/api/events"
-    server.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 10)
-    await app.state.reads.stop()
+    async with api_on_uvicorn(app) as where:
+        yield f"ws://{where}/api/events"
 
 
 async def recv_json(ws: ClientConnection, timeout_s: float = 5) -> dict[str, Any]:

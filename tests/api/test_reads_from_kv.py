@@ -9,7 +9,6 @@ lag is made real by pausing the api's KV consumer on the server (consumer pause)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -19,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from camrec_api.app import create_app
@@ -38,7 +36,7 @@ from camrec_contracts.services import PROXY, RECORDER, ping_service
 from camrec_contracts.sessions import LIST_SESSIONS, ListSessionsRequest
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.mjpeg import MjpegCamera
-from camrec_devstack.procs import free_port
+from tests.fixtures.api_server import api_on_uvicorn
 from tests.fixtures.proxy import Proxies
 from tests.recordings.conftest import (
     Recorders,
@@ -186,23 +184,8 @@ async def served(
     await proxies.start()
     await recorders.start("w1")
     settings = ApiSettings(nats_url=nats_settings.nats_url, recordings_dir=recorders.root)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, bus),
-            host="127.0.0.1",
-            port=free_port(),
-            log_config=None,
-            lifespan="off",
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), task.exception()
-        await asyncio.sleep(0.05)
-    yield f"127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 10)
+    async with api_on_uvicorn(create_app(settings, bus)) as where:
+        yield where
 
 
 async def hold_catalog(bus: Bus, seconds: float) -> None:
