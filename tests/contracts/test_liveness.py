@@ -117,3 +117,28 @@ async def test_an_instance_that_lost_nats_is_unhealthy(tmp_path: Path, bus: Bus)
         await service.stop_all()
         await own_bus.close()
         server.stop()
+
+
+async def test_garbage_gets_a_clear_answer_and_the_endpoint_stays_up(
+    proxy: tuple[InProcess, str],
+) -> None:
+    """Anything but GET /health: 405 or 404 in one line; a client that sends nothing is
+    closed after the read time-out (2 s); the next check still answers 200."""
+    _, url = proxy
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+
+    async def exchange(data: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(data)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        return answer
+
+    post = await exchange(b"POST /health HTTP/1.0\r\n\r\n")
+    assert post.startswith(b"HTTP/1.0 405 ") and post.endswith(b"GET /health only\n")
+    junk = await exchange(b"\x00\xff garbage\r\n\r\n")
+    assert junk.startswith(b"HTTP/1.0 405 ")
+    assert await exchange(b"") == b""  # nothing sent: closed without an answer
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(url)).status_code == 200
