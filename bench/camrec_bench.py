@@ -88,10 +88,21 @@ class Bench:
         return rec, time.monotonic() - began
 
     async def stop(self, rec_id: str) -> tuple[float, dict[str, Any]]:
+        """Stop → final file (s) and the final record; stop → reply goes to ``stop_reply_s``
+        (the reply comes once FFmpeg has stopped, possibly before the file is final)."""
         began = time.monotonic()
         response = await self.http.post(f"/api/recordings/{rec_id}/stop")
         response.raise_for_status()
-        return time.monotonic() - began, response.json()
+        self.results.setdefault("stop_reply_s", []).append(round(time.monotonic() - began, 2))
+        rec = response.json()
+        while rec["state"] in ("recording", "reconnecting", "finalizing"):
+            if time.monotonic() - began > 60:
+                raise RuntimeError(f"recording {rec_id} not final 60 s after its stop")
+            await asyncio.sleep(0.05)
+            response = await self.http.get(f"/api/recordings/{rec_id}")
+            response.raise_for_status()
+            rec = response.json()
+        return time.monotonic() - began, rec
 
     async def measure(
         self, name: str, sessions: int, viewers: list[Viewer], exclude: set[int] | None = None

@@ -45,6 +45,8 @@ def table(r: dict[str, Any]) -> str:
             if lp and np_:
                 lines.append(_row(f"preview p95 camrec/naive, {n} session(s)", f"{lp / np_:.2f}"))
     lines.append(_row("record start (API → first fragment) s", r["record_start_s"], "≤ 2"))
+    if "stop_reply_s" in r:
+        lines.append(_row("stop → reply s (each stop)", r["stop_reply_s"], "≤ 2"))
     lines.append(_row("stop → final file s (~60 s files)", r["stop_s_60s_files"]))
     long = r["stop_long_file"]
     lines.append(_row(f"stop → final file s ({long['duration_s']} s, {long['size_mb']} MB)",

@@ -14,7 +14,14 @@ from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_NOAUDIO, RtspCameras
 from tests.fixtures.disk import small_disk as mount_small_disk
 from tests.media import probe_frame_times
-from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for, wait_recorded
+from tests.recordings.conftest import (
+    TERMINAL,
+    Recorders,
+    open_session,
+    stop_and_wait,
+    wait_for,
+    wait_recorded,
+)
 
 pytestmark = pytest.mark.xdist_group("drills")
 
@@ -58,6 +65,6 @@ async def test_disk_full_ends_one_recording_with_a_playable_file_and_spares_the_
     b_now = (await rapi.get(f"/api/recordings/{rec_b['id']}")).json()
     assert b_now["state"] == "recording" and b_now["owner"] == "normal", b_now
     await wait_recorded(bus, rec_b["id"], 2)
-    stopped = (await rapi.post(f"/api/recordings/{rec_b['id']}/stop")).json()
+    stopped = await stop_and_wait(rapi, rec_b["id"])
     assert stopped["state"] == "stopped", stopped
     assert probe_frame_times(str(full_root / stopped["file_name"]))

@@ -38,6 +38,7 @@ from camrec_devstack.stack import LocalStack, Member
 from tests.fixtures.stack import start_own_stack
 from tests.media import codecs, ffprobe_json, probe_frame_times, probe_streams
 from tests.polling import poll
+from tests.recordings.conftest import stop_and_wait
 
 pytestmark = [pytest.mark.xdist_group("drills"), pytest.mark.slow]
 
@@ -379,9 +380,7 @@ async def _run(d: Drill) -> None:
     assert started.status_code == 202, started.text
     rid = started.json()["id"]
     await poll(lambda: _async(d.events.last(rid)[1] >= 2), 30, "the new recording's progress")
-    stopped = await d.api.post(f"/api/recordings/{rid}/stop")
-    assert stopped.status_code == 200, stopped.text
-    rec = stopped.json()
+    rec = await stop_and_wait(d.api, rid)
     assert rec["state"] == "stopped" and rec["owner"] == worker, rec
     assert len(probe_frame_times(str(root / rec["file_name"]), max_frames=25)) == 25
     d.figures.append(f"after the drill: a new recording ran {rec['duration_s']} s and stopped")

@@ -26,7 +26,13 @@ from tests.fixtures.inprocess import InProcess
 from tests.fixtures.nats import RestartableNats
 from tests.media import codecs, probe_streams
 from tests.polling import poll
-from tests.recordings.conftest import Recorders, open_session, wait_for, wait_recorded
+from tests.recordings.conftest import (
+    Recorders,
+    open_session,
+    stop_and_wait,
+    wait_for,
+    wait_recorded,
+)
 
 pytestmark = pytest.mark.xdist_group("drills")
 
@@ -132,9 +138,7 @@ async def test_nats_restart_keeps_services_sessions_and_recording(
     assert after.state == "recording" and (after.elapsed_s or 0) > 2
 
     # -- stopping works, and the file holds the whole recording (through the outage) ---------
-    stopped = await rapi.post(f"/api/recordings/{rid}/stop")
-    assert stopped.status_code == 200, stopped.text
-    final = stopped.json()
+    final = await stop_and_wait(rapi, rid)
     assert final["state"] == "stopped" and final["end_reason"] == "stopped", final
     # (progress counts from FFmpeg's first packet, the file from the first video keyframe:
     # up to a GOP, 2 s on the simulators, later)
@@ -147,6 +151,6 @@ async def test_nats_restart_keeps_services_sessions_and_recording(
     assert again.status_code == 202, again.text
     await wait_for(rapi, again.json()["id"], {"recording"}, 15)
     await wait_recorded(bus, again.json()["id"], 1)
-    second = await rapi.post(f"/api/recordings/{again.json()['id']}/stop")
-    assert second.status_code == 200 and second.json()["state"] == "stopped", second.text
+    second = await stop_and_wait(rapi, again.json()["id"])
+    assert second["state"] == "stopped", second
     assert (await rapi.delete(f"/api/sessions/{session['id']}")).status_code == 204

@@ -14,7 +14,14 @@ import pytest
 from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from tests.media import probe_frame_times
-from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for, wait_recorded
+from tests.recordings.conftest import (
+    TERMINAL,
+    Recorders,
+    open_session,
+    stop_and_wait,
+    wait_for,
+    wait_recorded,
+)
 
 pytestmark = pytest.mark.xdist_group("drills")
 
@@ -40,7 +47,7 @@ async def test_camera_back_within_the_window_gives_one_file_with_both_parts(
         assert back["reconnects"] == 1
         before = (await rapi.get(f"/api/recordings/{rec['id']}")).json()
         await wait_recorded(bus, rec["id"], 8)  # elapsed counts both parts
-        stopped = (await rapi.post(f"/api/recordings/{rec['id']}/stop")).json()
+        stopped = await stop_and_wait(rapi, rec["id"])
     assert before["state"] == "recording"
     assert stopped["state"] == "stopped" and stopped["reconnects"] == 1, stopped
     assert not stopped["fragmented"]

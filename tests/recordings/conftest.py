@@ -123,6 +123,19 @@ async def wait_for(
         await asyncio.sleep(0.2)
 
 
+async def stop_and_wait(api: httpx.AsyncClient, rid: str, timeout_s: float = 30) -> dict[str, Any]:
+    """Stop the recording and return its final record. The stop answers once FFmpeg has
+    stopped: with the final record, or ``finalizing`` while the final file is made (a finish
+    taking more than the recorder's FINAL_WAIT_S; ~0.3 s for these short files, idle)."""
+    reply = await api.post(f"/api/recordings/{rid}/stop")
+    assert reply.status_code == 200, reply.text
+    body: dict[str, Any] = reply.json()
+    assert body["state"] in TERMINAL | {"finalizing"}, body
+    if body["state"] == "finalizing":
+        return await wait_for(api, rid, TERMINAL, timeout_s)
+    return body
+
+
 async def wait_recorded(bus: Bus, rid: str, seconds: float) -> None:
     """Wait for the recording's progress events to report ``seconds`` written."""
     reached = asyncio.Event()

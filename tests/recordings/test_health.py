@@ -24,7 +24,14 @@ from camrec_devstack.paths import binary
 from camrec_devstack.procs import free_port
 from tests.fixtures.mediamtx import mediamtx_path
 from tests.media import probe_frame_times
-from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for, wait_recorded
+from tests.recordings.conftest import (
+    TERMINAL,
+    Recorders,
+    open_session,
+    stop_and_wait,
+    wait_for,
+    wait_recorded,
+)
 
 STAMP_W, STAMP_H = 320, 180  # the clock strip reads at any width that is a multiple of 40
 
@@ -76,7 +83,7 @@ async def test_a_camera_that_hangs_three_seconds_has_one_gap_where_it_hung(
         await wait_recorded(bus, rec["id"], 3)
         camera.pause(3.0)
         await wait_recorded(bus, rec["id"], 9)  # 3 s before, 3 s of hang, 3 s after
-        done = (await rapi.post(f"/api/recordings/{rec['id']}/stop")).json()
+        done = await stop_and_wait(rapi, rec["id"])
         log = camera.frames_sent()
     health = done["health"]
     print(health["summary"], health["gaps"])
@@ -129,7 +136,7 @@ async def test_a_camera_back_without_audio_is_a_reconnect_and_audio_lost(
         back = await wait_for(rapi, rec["id"], {"recording"}, 30)
         assert back["reconnects"] == 1
         await wait_recorded(bus, rec["id"], 14)
-        done = (await rapi.post(f"/api/recordings/{rec['id']}/stop")).json()
+        done = await stop_and_wait(rapi, rec["id"])
         relay_path = await mediamtx_path(mediamtx_relay, f"camrec-{session['id']}")
     finally:
         camera.stop()

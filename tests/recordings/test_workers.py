@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.recordings import STOP_RECORDING, RecordingRef
+from camrec_contracts.recordings import STOP_RECORDING, Recording, RecordingRef
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_NOAUDIO, H265_AAC, RtspCameras
 from tests.fixtures.proxy import Proxies
 from tests.media import probe_streams
@@ -51,7 +51,9 @@ async def test_two_workers_three_recordings(
     ended = []
     for rid, owner in owners.items():
         other = "w2" if owner == "w1" else "w1"
-        ended.append(await stop_handler(recorders, other)(RecordingRef(id=rid)))
+        reply = await stop_handler(recorders, other)(RecordingRef(id=rid))
+        assert reply.state in ("finalizing", "stopped"), reply  # FFmpeg has stopped
+        ended.append(Recording.model_validate(await wait_for(api, rid, TERMINAL, 30)))
     for rec in ended:
         assert rec.state == "stopped", rec
         assert rec.duration_s is not None and rec.duration_s > 2

@@ -87,7 +87,8 @@ export interface paths {
         put?: never;
         /**
          * Stop Recording
-         * @description Stop; answers once the file is final.
+         * @description Stop; answers once FFmpeg has stopped: the final record, or ``finalizing`` while the
+         *     final file of a long recording is made (its end follows on ``/api/events``).
          */
         post: operations["stop_recording_api_recordings__recording_id__stop_post"];
         delete?: never;
@@ -541,7 +542,7 @@ export interface components {
              * Event
              * @enum {string}
              */
-            event: "started" | "progress" | "reconnecting" | "resumed" | "finished" | "stopped" | "interrupted" | "failed";
+            event: "started" | "progress" | "reconnecting" | "resumed" | "finalizing" | "finished" | "stopped" | "interrupted" | "failed";
             /**
              * Reason
              * @default null

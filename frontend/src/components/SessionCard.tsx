@@ -162,7 +162,7 @@ function RecordingProgress({ recording }: { recording: Recording }) {
         {total ? ` / ${formatDuration(total)}` : ""}
       </span>
       <span>{formatBytes(recording.size_bytes)}</span>
-      <span className="state">{recording.state}</span>
+      <span className="state">{recording.state === "finalizing" ? "finalizing…" : recording.state}</span>
     </div>
   );
 }

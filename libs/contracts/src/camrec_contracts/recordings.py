@@ -188,6 +188,7 @@ class RecordingEvent(Event):
         "progress",
         "reconnecting",
         "resumed",
+        "finalizing",
         "finished",
         "stopped",
         "interrupted",
@@ -206,8 +207,9 @@ RECORDING_EVENTS = register_topic(
     EventTopic(
         prefix=f"{EVENTS_PREFIX}.recordings",
         model=RecordingEvent,
-        summary="started, progress (every second), reconnecting, resumed, finished, stopped, "
-        "interrupted, failed (key: recording id)",
+        summary="started, progress (every second), reconnecting, resumed, finalizing (FFmpeg "
+        "has stopped, the final file is being made), finished, stopped, interrupted, failed "
+        "(key: recording id)",
     )
 )
 
@@ -227,7 +229,9 @@ STOP_RECORDING = Endpoint(
     subject="camrec.recordings.stop",
     request=RecordingRef,
     reply=Recording,
-    summary="stop a recording; answers once the file is final",
+    summary="stop a recording; answers once FFmpeg has stopped: the final record, or the "
+    "recording `finalizing` when making the final file takes more than a second (a long "
+    "recording); its end comes as an event",
     timeout_s=12.0,
 )
 GET_RECORDING = Endpoint(

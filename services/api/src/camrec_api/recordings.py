@@ -77,7 +77,8 @@ async def start_recording(session_id: str, body: StartRecordingBody, request: Re
 
 @router.post("/recordings/{recording_id}/stop", response_model=Recording)
 async def stop_recording(recording_id: str, request: Request) -> Recording:
-    """Stop; answers once the file is final."""
+    """Stop; answers once FFmpeg has stopped: the final record, or ``finalizing`` while the
+    final file of a long recording is made (its end follows on ``/api/events``)."""
     return await _written(
         request, await call(_bus(request).nc, STOP_RECORDING, _rec_ref(recording_id))
     )

@@ -36,6 +36,10 @@ EARLY_END_S = 1.0
 KEYFRAME_WAIT_S = 4.0
 """A timed part records this much longer: FFmpeg's -t counts from the first packet (often
 audio) while the video waits for a keyframe; the finish cuts the file to the length asked."""
+FINAL_WAIT_S = 1.0
+"""A stop answers with the final record when the finish takes no longer than this after FFmpeg
+stopped (a short recording: 0.1-0.3 s measured), else with the recording ``finalizing``: the
+finish of a 2 h file takes several seconds and the stop must answer within 2 s at any length."""
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 5.0
 ACTIVE_WORKER_STATES = ("recording", "reconnecting", "finalizing")
@@ -170,10 +174,12 @@ class Runner:
                 reason,
                 drops=run.drops,
                 audio_expected=run.session.audio is not None,
+                run=run,
             )
         finally:
             self.running.pop(rec.id, None)
             self.capacity_freed.set()
+            run.ended.set()
             run.done.set()
 
     async def _parts(self, run: Running) -> tuple[RecordingState, str]:
@@ -244,9 +250,15 @@ class Runner:
         reason: str,
         drops: list[Drop] | None = None,
         audio_expected: bool | None = None,
+        run: Running | None = None,
     ) -> Recording:
-        """Turn the fragmented file into the final one and record what it holds."""
+        """Turn the fragmented file into the final one and record what it holds. ``run``'s
+        stop is answered as soon as the catalog says ``finalizing``."""
         rec = await self.catalog.update(rec.id, state="finalizing")
+        if run is not None:
+            run.recording = rec
+            run.ended.set()
+        await self.event(rec, "finalizing", reason=reason)
         try:
             done = await finalize(
                 self.s,
@@ -299,8 +311,16 @@ class Runner:
         )
         return rec
 
-    async def stop(self, recording_id: str, reason: str, timeout_s: float) -> Recording | None:
-        """Stop a recording this worker runs and wait for its final file."""
+    async def stop(
+        self,
+        recording_id: str,
+        reason: str,
+        timeout_s: float,
+        final_wait_s: float = FINAL_WAIT_S,
+    ) -> Recording | None:
+        """Stop a recording this worker runs: once FFmpeg has stopped, answer with the final
+        record if the finish is done within ``final_wait_s``, else with the recording
+        ``finalizing`` (the finish runs on and publishes its event)."""
         run = self.running.get(recording_id)
         if run is None:
             return None
@@ -309,12 +329,16 @@ class Runner:
         run.stop_requested.set()  # also ends a wait between reconnect attempts
         if run.supervisor is not None:
             await run.supervisor.stop("stopped")
-        await asyncio.wait_for(run.done.wait(), timeout_s)
-        return run.final
+        await asyncio.wait_for(run.ended.wait(), timeout_s)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(run.done.wait(), final_wait_s)
+        return run.final or run.recording
 
     async def stop_all(self, reason: str) -> None:
+        """Stop every recording and wait for their final files (the worker is going away)."""
         await asyncio.gather(
-            *(self.stop(rid, reason, 30) for rid in list(self.running)), return_exceptions=True
+            *(self.stop(rid, reason, 30, final_wait_s=60) for rid in list(self.running)),
+            return_exceptions=True,
         )
 
     async def recover(self) -> None:

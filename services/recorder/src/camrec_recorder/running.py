@@ -23,7 +23,10 @@ class Running:
     supervisor: Supervisor | None = None
     stop_reason: str | None = None
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    """FFmpeg has stopped and the catalog says ``finalizing`` (or the recording is done)."""
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    """The final file is written and the catalog has the final record."""
     final: Recording | None = None
     recorded_s: float = 0.0
     """Media time in the parts before the current one."""

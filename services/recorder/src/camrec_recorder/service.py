@@ -135,7 +135,8 @@ class RecorderService:
             final = await self.runner.stop(ref.id, "stopped", STOP_WAIT_S)
         except TimeoutError:
             raise ServiceError(
-                ErrorCode.TIMEOUT, f"recording {ref.id} is still finalizing"
+                ErrorCode.TIMEOUT,
+                f"recording {ref.id}: FFmpeg did not stop within {STOP_WAIT_S:g} s",
             ) from None
         return final if final is not None else await self.catalog.require(ref.id)
 

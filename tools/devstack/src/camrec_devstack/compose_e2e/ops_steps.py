@@ -75,7 +75,11 @@ def two_recorders(ctx: Context) -> str:
     for rec_id in ctx.recording_ids[-2:]:
         stopped = ctx.http.post(f"/api/recordings/{rec_id}/stop", timeout=60)
         expect(stopped.status_code == 200, f"stop: {stopped.status_code} {stopped.text}")
-        expect(stopped.json()["state"] == "stopped", f"stopped as {stopped.json()['state']}")
+        # answered once FFmpeg has stopped: final, or finalizing with the end to follow
+        state = stopped.json()["state"]
+        expect(state in ("stopped", "finalizing"), f"stop answered {state}")
+        final = ctx.wait_recording(rec_id, {"stopped", "interrupted", "failed", "finished"}, 30)
+        expect(final["state"] == "stopped", f"stopped as {final['state']}")
     ctx.close_all()
     ctx.compose.run("up", "-d", "--scale", "recorder=1")  # and the default capacity again
     ctx.compose.wait_healthy(HEALTHY_S, ["recorder"])
