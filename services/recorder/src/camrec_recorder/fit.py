@@ -52,7 +52,7 @@ def duration_label(seconds: float) -> str:
 
 class FitCheck:
     def __init__(self, settings: RecorderSettings, catalog: Catalog, files: Files) -> None:
-        self.s = settings
+        self.settings = settings
         self.catalog = catalog
         self.files = files
 
@@ -60,7 +60,7 @@ class FitCheck:
         """A typical H.264 rate for the session's picture size and frame rate, plus audio."""
         v = session.video
         fps = (session.measured.fps if session.measured else None) or v.fps or 25.0
-        audio = self.s.audio_bitrate_kbps if session.audio else 0
+        audio = self.settings.audio_bitrate_kbps if session.audio else 0
         return v.width * v.height * fps * ENCODED_BITS_PER_PIXEL / 1000 + audio
 
     async def bitrate(
@@ -85,7 +85,7 @@ class FitCheck:
         clearly_fits = typical * 1000 / 8 * MARGIN * PROBE_UNLESS_FITS_X * (duration_s or 0) < room
         if duration_s is None or clearly_fits:  # (until stop is never refused: it stops itself)
             return typical, "encoder"
-        probed = await measure(self.s.ffprobe, session.relay_url, utcnow(), PROBE_S)
+        probed = await measure(self.settings.ffprobe, session.relay_url, utcnow(), PROBE_S)
         if probed is not None:
             return probed.bitrate_kbps, "probe"
         log.info("session %s: bitrate not measurable; estimating from the picture", session.id)
@@ -94,13 +94,13 @@ class FitCheck:
     async def check(self, session: Session, duration_s: float | None) -> FitEstimate:
         """The estimate for a start, or ServiceError(NO_SPACE) with the numbers."""
         free = self.files.free_bytes()
-        reserve = self.s.min_free_mb * 1_000_000
+        reserve = self.settings.min_free_mb * 1_000_000
         room = free - reserve
         if room <= 0:
             raise ServiceError(
                 ErrorCode.NO_SPACE,
                 f"disk full: {free // 1_000_000} MB free in the recordings folder "
-                f"(need at least {self.s.min_free_mb} MB)",
+                f"(need at least {self.settings.min_free_mb} MB)",
             )
         kbps, source = await self.bitrate(session, room, duration_s)
         rate = max(kbps, 1.0) * 1000 / 8 * MARGIN  # bytes per second, with the margin

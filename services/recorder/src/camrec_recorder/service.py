@@ -57,12 +57,12 @@ class RecorderService:
         self.runner = runner
         self.catalog = catalog
         self.files = files
-        self.s = runner.s
-        self.fit = FitCheck(self.s, catalog, files)
+        self.settings = runner.settings
+        self.fit = FitCheck(self.settings, catalog, files)
         self.owner_stop = Endpoint(
             service=RECORDER,
             name="owner-stop",
-            subject=owner_stop_subject(self.s.worker_id),
+            subject=owner_stop_subject(self.settings.worker_id),
             request=RecordingRef,
             reply=Recording,
             summary="stop a recording this worker runs",
@@ -125,7 +125,7 @@ class RecorderService:
             )
             await self.runner.locks.release(rec.session_id, rec.id)
             return rec
-        if rec.owner == self.s.worker_id:
+        if rec.owner == self.settings.worker_id:
             return await self.stop_owned(ref)
         target = Endpoint(**{**self.owner_stop.__dict__, "subject": owner_stop_subject(rec.owner)})
         return await call(self.bus.nc, target, ref)
@@ -212,7 +212,7 @@ class RecorderService:
         rec = await self.catalog.get(job.recording_id)
         if rec is None or rec.state != "starting":
             return  # stopped or deleted while queued
-        rec = await self.catalog.update(rec.id, state="recording", owner=self.s.worker_id)
+        rec = await self.catalog.update(rec.id, state="recording", owner=self.settings.worker_id)
         self.runner.start(rec, job.session)
 
     async def _on_session_event(self, _subject: str, event: Event) -> None:
