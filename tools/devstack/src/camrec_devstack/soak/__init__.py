@@ -1,0 +1,1 @@
+"""``./scripts/soak``: record the long presets for real on the local stack and report."""

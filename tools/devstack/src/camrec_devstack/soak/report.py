@@ -1,0 +1,159 @@
+"""The soak's tables and its pass/fail rules (pure: data in, markdown and problems out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .measure import Sample
+from .plan import label
+
+DURATION_TOLERANCE_S = 1.0
+RSS_GROWTH_LIMIT_PCT = 20.0
+SIMULATOR = "sim: "
+"""Names of processes that are the simulated cameras, not camrec: shown, never checked."""
+
+
+@dataclass
+class RecordingResult:
+    name: str
+    camera: str
+    preset_s: float | None
+    state: str
+    file_ok: bool
+    duration_s: float | None = None
+    frames: int | None = None
+    codecs: str = ""
+    verdict: str | None = None
+    av_drift_ms: float | None = None
+    stop_reply_s: float | None = None
+    stop_status: int | None = None
+    to_final_s: float | None = None
+    """Until-stopped: stop → terminal state; timed: started_at + preset → terminal state."""
+    expected_state: str = "finished"
+
+
+@dataclass
+class ProcessResult:
+    name: str
+    rss_start_kb: int
+    rss_end_kb: int
+    cpu_pct: float | None
+    """Of one core, averaged between the first and the last sample."""
+    restarts: int = 0
+    checked: bool = True
+    """False for a group's children (their number changes as recordings end)."""
+
+    @property
+    def growth_pct(self) -> float | None:
+        if self.rss_start_kb <= 0 or not self.checked:
+            return None
+        return 100.0 * (self.rss_end_kb - self.rss_start_kb) / self.rss_start_kb
+
+
+def recording_problems(r: RecordingResult) -> list[str]:
+    out = []
+    if r.state != r.expected_state:
+        out.append(f"{r.name}: state {r.state}, expected {r.expected_state}")
+    if not r.file_ok:
+        out.append(f"{r.name}: file missing or unreadable by ffprobe")
+    elif r.preset_s is not None and (
+        r.duration_s is None or abs(r.duration_s - r.preset_s) > DURATION_TOLERANCE_S
+    ):
+        out.append(f"{r.name}: file {r.duration_s} s, preset {r.preset_s:.0f} s")
+    if r.verdict != "clean":
+        out.append(f"{r.name}: verdict {r.verdict!r}")
+    return out
+
+
+def process_problems(p: ProcessResult) -> list[str]:
+    out = []
+    growth = p.growth_pct
+    if p.checked and growth is not None and growth > RSS_GROWTH_LIMIT_PCT:
+        out.append(f"{p.name}: RSS grew {growth:.0f} % (limit {RSS_GROWTH_LIMIT_PCT:.0f} %)")
+    if p.restarts:
+        out.append(f"{p.name}: restarted {p.restarts} time(s)")
+    return out
+
+
+def problems(recs: list[RecordingResult], procs: list[ProcessResult]) -> list[str]:
+    return [x for r in recs for x in recording_problems(r)] + [
+        x for p in procs for x in process_problems(p)
+    ]
+
+
+def processes(samples: list[Sample], restarts: dict[str, int]) -> list[ProcessResult]:
+    """Per member (and its children, summed) from the first and the last sample."""
+    if not samples:
+        return []
+    first, last = samples[0], samples[-1]
+    wall = last.at_s - first.at_s
+    out = []
+    for name, end in last.procs.items():
+        start = first.procs.get(name)
+        if start is None or start.pid != end.pid:
+            out.append(ProcessResult(name, 0, end.rss_kb, None, restarts.get(name, 0)))
+            continue
+        cpu = 100.0 * (end.cpu_s - start.cpu_s) / wall if wall > 0 else None
+        checked = not name.startswith(SIMULATOR)
+        out.append(
+            ProcessResult(name, start.rss_kb, end.rss_kb, cpu, restarts.get(name, 0), checked)
+        )
+    for name in sorted({n for s in samples for n in s.children}):
+        # CPU: per child pid, last seen minus first seen (a child's time before its first
+        # sample, up to one interval, is not counted).
+        seen: dict[int, tuple[float, float]] = {}
+        for s in samples:
+            for c in s.children.get(name, []):
+                lo, _ = seen.get(c.pid, (c.cpu_s, c.cpu_s))
+                seen[c.pid] = (lo, c.cpu_s)
+        used = sum(hi - lo for lo, hi in seen.values())
+        n_first = len(first.children.get(name, []))
+        out.append(
+            ProcessResult(
+                f"{name} children ({n_first} at start, {len(seen)} seen)",
+                sum(c.rss_kb for c in first.children.get(name, [])),
+                sum(c.rss_kb for c in last.children.get(name, [])),
+                100.0 * used / wall if wall > 0 else None,
+                checked=False,
+            )
+        )
+    return out
+
+
+def _f(value: float | None, fmt: str = "{:.1f}", unit: str = "") -> str:
+    return "-" if value is None else fmt.format(value) + unit
+
+
+def recordings_table(recs: list[RecordingResult]) -> str:
+    head = (
+        "| recording | camera | preset | state | file | Δ vs preset | frames | codecs "
+        "| verdict | A/V drift | stop → reply | → final |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
+    rows = []
+    for r in recs:
+        delta = None if r.preset_s is None or r.duration_s is None else r.duration_s - r.preset_s
+        reply = _f(r.stop_reply_s, "{:.2f}", " s")
+        if r.stop_status is not None and r.stop_status != 200:
+            reply += f" ({r.stop_status})"
+        rows.append(
+            f"| {r.name} | {r.camera} | {label(r.preset_s) if r.preset_s else 'until stopped'} "
+            f"| {r.state} | {_f(r.duration_s, '{:.2f}', ' s')} | {_f(delta, '{:+.2f}', ' s')} "
+            f"| {r.frames if r.frames is not None else '-'} | {r.codecs or '-'} "
+            f"| {r.verdict or '-'} | {_f(r.av_drift_ms, '{:.0f}', ' ms')} | {reply} "
+            f"| {_f(r.to_final_s, '{:.1f}', ' s')} |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
+def processes_table(procs: list[ProcessResult]) -> str:
+    head = (
+        "| process | RSS first sample | RSS last sample | growth | CPU (% of one core) |\n"
+        "|---|---|---|---|---|\n"
+    )
+    rows = [
+        f"| {p.name} | {p.rss_start_kb / 1024:.1f} MB | {p.rss_end_kb / 1024:.1f} MB "
+        f"| {_f(p.growth_pct, '{:+.1f}', ' %')} | {_f(p.cpu_pct, '{:.1f}', ' %')} |"
+        for p in procs
+    ]
+    return head + "\n".join(rows) + "\n"
