@@ -46,14 +46,18 @@ def good(**change: object) -> RecordingResult:
 
 
 def test_a_good_run_passes() -> None:
-    stopped = good(preset_s=None, state="stopped", expected_state="stopped", duration_s=70.0)
+    stopped = good(
+        preset_s=None, state="stopped", expected_state="stopped", duration_s=70.0,
+        stop_reply_s=1.9, stop_status=200, to_final_s=9.9,
+    )  # fmt: skip
     assert problems([good(), stopped], [ProcessResult("api", 100_000, 119_000, 1.0)]) == []
 
 
 @pytest.mark.parametrize(
     "bad",
     [good(duration_s=61.1), good(duration_s=58.9), good(file_ok=False), good(verdict="has gaps"),
-     good(verdict=None), good(state="interrupted")],
+     good(verdict=None), good(state="interrupted"), good(stop_reply_s=2.1, stop_status=200),
+     good(stop_reply_s=1.0, stop_status=504), good(stop_reply_s=1.0, to_final_s=10.5)],
 )  # fmt: skip
 def test_each_recording_rule_fails_a_run(bad: RecordingResult) -> None:
     assert len(problems([bad], [])) == 1

@@ -9,6 +9,10 @@ from .plan import label
 
 DURATION_TOLERANCE_S = 1.0
 RSS_GROWTH_LIMIT_PCT = 20.0
+STOP_REPLY_LIMIT_S = 2.0
+"""Issue 14's targets: a stop answers within 2 s at any length, and the final file of a stopped
+recording follows within 10 s (set for 2 h files; the until-stopped one is shorter)."""
+STOP_FINAL_LIMIT_S = 10.0
 SIMULATOR = "sim: "
 """Names of processes that are the simulated cameras, not camrec: shown, never checked."""
 
@@ -62,6 +66,14 @@ def recording_problems(r: RecordingResult) -> list[str]:
         out.append(f"{r.name}: file {r.duration_s} s, preset {r.preset_s:.0f} s")
     if r.verdict != "clean":
         out.append(f"{r.name}: verdict {r.verdict!r}")
+    if r.stop_status not in (None, 200):
+        out.append(f"{r.name}: the stop answered {r.stop_status}")
+    if r.stop_reply_s is not None and r.stop_reply_s > STOP_REPLY_LIMIT_S:
+        out.append(
+            f"{r.name}: stop → reply {r.stop_reply_s:.2f} s (limit {STOP_REPLY_LIMIT_S:g} s)"
+        )
+    if r.stop_reply_s is not None and (r.to_final_s or 0) > STOP_FINAL_LIMIT_S:
+        out.append(f"{r.name}: stop → final {r.to_final_s:.1f} s (limit {STOP_FINAL_LIMIT_S:g} s)")
     return out
 
 
