@@ -54,7 +54,7 @@ SECRET = "Kv-r3ads-s3cret"
 
 def assert_read_after(stop_reply: dict[str, Any], read: dict[str, Any]) -> None:
     """A read right after a stop shows what the stop answered, or the final record that
-    followed it (the stop answers ``finalizing`` when the finish takes over a second)."""
+    followed it (``finalizing`` when the finish takes longer than half a second)."""
     assert stop_reply["state"] in ("finalizing", "stopped"), stop_reply
     if read["state"] != stop_reply["state"]:
         assert (stop_reply["state"], read["state"]) == ("finalizing", "stopped"), read

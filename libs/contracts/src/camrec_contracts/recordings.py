@@ -230,7 +230,7 @@ STOP_RECORDING = Endpoint(
     request=RecordingRef,
     reply=Recording,
     summary="stop a recording; answers once FFmpeg has stopped: the final record, or the "
-    "recording `finalizing` when making the final file takes more than a second (a long "
+    "recording `finalizing` when making the final file takes longer than half a second (a long "
     "recording); its end comes as an event",
     timeout_s=12.0,
 )
