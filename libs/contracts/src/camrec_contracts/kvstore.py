@@ -23,11 +23,27 @@ class ModelStore(Generic[M]):
         return value
 
     async def get(self, key: str) -> M | None:
+        found = await self.get_entry(key)
+        return None if found is None else found[0]
+
+    async def get_entry(self, key: str) -> tuple[M, int] | None:
+        """The value and its revision (for :meth:`update`); None: no such key, or deleted."""
         try:
             entry = await self.kv.get(key)
         except KeyNotFoundError:  # also a deleted key
             return None
-        return self.model.model_validate_json(entry.value) if entry.value else None
+        if not entry.value or entry.revision is None:
+            return None
+        return self.model.model_validate_json(entry.value), entry.revision
+
+    async def create(self, key: str, value: M) -> int:
+        """Write a new key; ``KeyWrongLastSequenceError`` if it exists. Returns its revision."""
+        return await self.kv.create(key, value.model_dump_json().encode())
+
+    async def update(self, key: str, value: M, last: int) -> int:
+        """Compare-and-set: write only if the key's revision is still ``last``, else
+        ``KeyWrongLastSequenceError``. Returns the new revision."""
+        return await self.kv.update(key, value.model_dump_json().encode(), last=last)
 
     async def delete(self, key: str) -> None:
         await self.kv.delete(key)

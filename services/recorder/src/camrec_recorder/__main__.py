@@ -30,7 +30,7 @@ def worker_factory(settings: RecorderSettings) -> WorkerFactory:
             files.root.resolve(),
             settings.worker_capacity,
         )
-        catalog = Catalog(await bus.js.key_value(RECORDINGS_BUCKET))
+        catalog = Catalog(await bus.js.key_value(RECORDINGS_BUCKET), settings.worker_id)
         locks = ActiveLocks(await bus.js.key_value(ACTIVE_RECORDINGS_BUCKET), catalog)
         service = RecorderService(bus, Runner(settings, bus, catalog, locks, files), catalog, files)
         await service.start_background()
