@@ -49,20 +49,25 @@ class ModelStore(Generic[M]):
         await self.kv.delete(key)
 
     async def keys(self) -> list[str]:
-        """Keys with a value or a delete marker, from the bucket's stream info.
-
-        Not ``KeyValue.keys()``: that opens a watcher, i.e. an ephemeral consumer that the
-        server keeps for a while after it is done, so a list served 100 times a second ran
-        into "maximum consumers limit reached" (seen with the bench). Stream info with a
-        subject filter creates nothing."""
-        js: JetStreamContext = self.kv._js  # nats-py keeps these private; no public accessor
-        bucket: str = self.kv._name
-        prefix = f"$KV.{bucket}."
-        info = await js.stream_info(f"KV_{bucket}", subjects_filter=f"{prefix}>")
-        subjects = info.state.subjects or {}
-        return sorted(s.removeprefix(prefix) for s in subjects)
+        """Keys with a value or a delete marker (see :func:`kv_keys`)."""
+        return await kv_keys(self.kv)
 
     async def all(self) -> list[M]:
         """Every value (deleted keys skipped)."""
         values = [await self.get(k) for k in await self.keys()]
         return [value for value in values if value is not None]
+
+
+async def kv_keys(kv: KeyValue) -> list[str]:
+    """Keys with a value or a delete marker, from the bucket's stream info.
+
+    Not ``KeyValue.keys()``: that opens a watcher, i.e. an ephemeral consumer that the
+    server keeps for a while after it is done, so a list served 100 times a second ran
+    into "maximum consumers limit reached" (seen with the bench). Stream info with a
+    subject filter creates nothing."""
+    js: JetStreamContext = kv._js  # nats-py keeps these private; no public accessor
+    bucket: str = kv._name
+    prefix = f"$KV.{bucket}."
+    info = await js.stream_info(f"KV_{bucket}", subjects_filter=f"{prefix}>")
+    subjects = info.state.subjects or {}
+    return sorted(s.removeprefix(prefix) for s in subjects)

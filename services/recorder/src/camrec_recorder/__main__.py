@@ -38,6 +38,7 @@ def worker_factory(settings: RecorderSettings) -> WorkerFactory:
             bindings=service.bindings(),
             stop=service.stop_background,
             metadata={"worker": settings.worker_id},  # which worker this instance is
+            visible=service.when_visible,
         )
 
     return make_worker

@@ -12,6 +12,7 @@ lose each other's change). A write also keeps three rules, whoever makes it:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from camrec_contracts.errors import ErrorCode, ServiceError
-from camrec_contracts.kvstore import ModelStore
+from camrec_contracts.kvstore import ModelStore, kv_keys
 from camrec_contracts.recordings import ACTIVE_STATES, Recording
 
 Check = Callable[[Recording], bool]
@@ -169,10 +170,24 @@ class ActiveLocks:
                 continue
         raise ServiceError(ErrorCode.CONFLICT, f"session {session_id} is starting a recording")
 
+    async def held(self) -> list[str]:
+        """The recordings holding a lock: every active one (a lock is taken before a
+        recording is queued and released once it has ended)."""
+        held = []
+        for session_id in await kv_keys(self._kv):
+            try:
+                entry = await self._kv.get(session_id)
+            except KeyNotFoundError:  # released
+                continue
+            if entry.value:
+                held.append(entry.value.decode())
+        return held
+
     async def release(self, session_id: str, recording_id: str) -> None:
         try:
             entry = await self._kv.get(session_id)
         except KeyNotFoundError:
             return
         if (entry.value or b"").decode() == recording_id:
-            await self._kv.delete(session_id)
+            with contextlib.suppress(KeyWrongLastSequenceError):  # taken over meanwhile: theirs
+                await self._kv.delete(session_id, last=entry.revision)

@@ -40,6 +40,7 @@ from .catalog import Catalog
 from .files import Files, file_name
 from .fit import FitCheck
 from .runner import Runner, new_recording_fields
+from .sweeper import Sweeper
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class RecorderService:
         self.files = files
         self.s = runner.s
         self.fit = FitCheck(self.s, catalog, files)
+        self.sweeper = Sweeper(bus, runner, catalog)
         self.owner_stop = Endpoint(
             service=RECORDER,
             name="owner-stop",
@@ -176,7 +178,6 @@ class RecorderService:
 
     # -- background work ------------------------------------------------------------------------
     async def start_background(self) -> None:
-        await self.runner.recover()
         await subscribe_events(self.bus.nc, self._on_session_event, SESSION_EVENTS.wildcard)
         await self.bus.js.add_consumer(
             JOBS_STREAM,
@@ -186,8 +187,15 @@ class RecorderService:
                 ack_wait=30,
             ),
         )
+
+    async def when_visible(self) -> None:
+        """Once other workers see this one (it answers pings): take its own recordings back
+        (before that, a sweeper could take them at the same time), then take jobs and sweep
+        for lost workers."""
+        await self.sweeper.take_back_own()
         self._jobs = await self.bus.js.pull_subscribe_bind(JOBS_CONSUMER, JOBS_STREAM)
         self._tasks.append(asyncio.create_task(self._job_loop(self._jobs)))
+        self._tasks.append(asyncio.create_task(self.sweeper.run()))
 
     async def stop_background(self) -> None:
         for task in self._tasks:

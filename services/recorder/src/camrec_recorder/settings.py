@@ -39,6 +39,14 @@ class RecorderSettings(LivenessSettings):
         description="Reserve kept free in the recordings folder: a start that would not fit "
         "above it is refused (507), a recording reaching it stops ('disk nearly full'); 0: off.",
     )
+    lost_worker_grace_s: float = Field(
+        default=60.0,
+        ge=5,
+        le=24 * 3600,
+        description="A recording whose worker has not answered for this long is ended "
+        "'interrupted' by another worker, which finishes its file if it sees the same folder "
+        "(at least 5 s: a busy worker may miss a ping or two).",
+    )
     ffmpeg: str = Field(default="ffmpeg", description="FFmpeg binary.")
     ffprobe: str = Field(default="ffprobe", description="ffprobe binary.")
 
