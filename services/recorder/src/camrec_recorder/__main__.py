@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -17,12 +18,14 @@ from .files import Files
 from .runner import Runner
 from .service import RecorderService
 from .settings import RecorderSettings
+from .worker_name import named_worker
 
 log = logging.getLogger(__name__)
 
 
-def worker_factory(settings: RecorderSettings) -> WorkerFactory:
+def worker_factory(given: RecorderSettings) -> WorkerFactory:
     async def make_worker(bus: Bus) -> Worker:
+        settings = await asyncio.to_thread(named_worker, given)  # a DNS query, if asked for
         files = Files(settings.recordings_dir)
         log.info(
             "worker %s: recordings go to %s (capacity %d)",

@@ -17,6 +17,12 @@ class RecorderSettings(LivenessSettings):
         default_factory=lambda: socket.gethostname(),
         description="This worker's name; stable across restarts (owner of its recordings).",
     )
+    worker_id_from: Literal["hostname", "container-name"] = Field(
+        default="hostname",
+        description="Where the worker id comes from when CAMREC_WORKER_ID is not set: the host "
+        "name, or the container's name from Docker's DNS (compose sets it: the same across "
+        "re-creation, one per replica; the host name if there is no answer).",
+    )
     worker_capacity: int = Field(default=3, ge=1, le=32, description="Recordings per worker.")
     x264_preset: Literal[
         "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"
@@ -53,7 +59,12 @@ class RecorderSettings(LivenessSettings):
     @field_validator("worker_id")
     @classmethod
     def _subject_safe(cls, value: str) -> str:
-        cleaned = "".join(c if c.isalnum() or c in "-_" else "-" for c in value)
-        if not cleaned:
-            raise ValueError("must contain letters or digits")
-        return cleaned
+        return subject_safe(value)
+
+
+def subject_safe(worker_id: str) -> str:
+    """A worker id fit for a NATS subject token (it names the owner-stop subject)."""
+    cleaned = "".join(c if c.isalnum() or c in "-_" else "-" for c in worker_id)
+    if not cleaned:
+        raise ValueError("must contain letters or digits")
+    return cleaned
