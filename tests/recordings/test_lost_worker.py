@@ -5,6 +5,7 @@ Both workers are real processes (``python -m camrec_recorder``)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -82,6 +83,11 @@ async def test_a_lost_worker_is_swept_by_another(
         session, rec = await record_on(api, bus, rtsp_cameras.url(H264_AAC), "lost")
         sweeper = worker(nats_settings, root, "sweeper", **grace)  # after: the job went to lost
         await until_answering(bus, sweeper, "sweeper")
+        # a worker that answers is never swept: a window of the grace and two sweeps (the
+        # sweeper pings every GRACE_S / 2) in which nothing may happen (a window, not a wait)
+        await asyncio.sleep(GRACE_S * 2)
+        still = (await api.get(f"/api/recordings/{rec['id']}")).json()
+        assert still["state"] == "recording" and still["owner"] == "lost", still
         before = await connections(nats_server)
         killed = kill(lost)
         gone_s = await poll(

@@ -63,8 +63,10 @@ class Sweeper:
         self.every_s = min(SWEEP_EVERY_S, self.grace_s / 2)
         self._stopping: set[asyncio.Task[Recording | None]] = set()
         self.seen: dict[str, float] = {}
-        """Worker id → when it last answered, or when this worker first looked for it (a
-        worker is judged only on pings in a row: a gap in the looking clears it)."""
+        """Worker id → when it last answered, or when this worker first looked for it: a
+        worker is judged only on sweeps in a row (a gap in the looking starts it over)."""
+        self.looked: float | None = None
+        """When the last sweep's ping was answered."""
 
     # -- at start: this worker's own ----------------------------------------------------------
     async def take_back_own(self) -> None:
@@ -100,7 +102,7 @@ class Sweeper:
             r for r in active if r.state in OWNED_STATES and r.owner not in (None, self.worker_id)
         ]
         if not others:
-            self.seen.clear()  # not asked while there is nothing to judge: forget, don't trust
+            self.looked = None  # nothing to judge, nobody asked
             return []
         answers = await ping_service(
             self.bus.nc, RECORDER, timeout_s=PING_WAIT_S, gather_s=PING_GATHER_S
@@ -109,6 +111,9 @@ class Sweeper:
         if self.worker_id not in present:
             return []  # not even this worker answered: the ping tells nothing this time
         now = time.monotonic()
+        if self.looked is None or now - self.looked > self.every_s * 2 + PING_WAIT_S:
+            self.seen.clear()  # a gap in the looking (NATS away, nothing to judge): start over
+        self.looked = now
         for worker in present:
             self.seen[worker] = now
         ended = []
