@@ -22,7 +22,7 @@ from camrec_devstack.procs import ManagedProcess
 from camrec_recorder.sweeper import LEFT, LOST
 from tests.polling import poll
 from tests.recordings.conftest import TERMINAL, open_session, wait_for, wait_recorded
-from tests.recordings.test_stop_and_crash import decoded_seconds
+from tests.recordings.test_stop_and_crash import decoded_seconds, ffmpeg_pid
 from tests.recordings.test_worker_crash import worker
 
 GRACE_S = 5.0
@@ -163,3 +163,54 @@ async def test_a_file_no_one_else_sees_waits_for_its_owner(
 
 async def _fewer(nats: NatsServerConfig, than: int) -> bool:
     return await connections(nats) < than
+
+
+async def test_a_worker_frozen_past_the_grace_lets_go(
+    api: httpx.AsyncClient,
+    bus: Bus,
+    nats_settings: CamrecSettings,
+    rtsp_cameras: RtspCameras,
+    tmp_path: Path,
+) -> None:
+    """SIGSTOP the owner for longer than the grace (as a partition would): another worker
+    sweeps its recording; SIGCONT, and the owner, a stale writer now, stops its FFmpeg and
+    changes nothing in the catalog."""
+    root = tmp_path / "recordings"
+    grace = {"lost_worker_grace_s": f"{GRACE_S:g}"}
+    frozen = worker(nats_settings, root, "frozen", **grace)
+    sweeper: ManagedProcess | None = None
+    try:
+        await until_answering(bus, frozen, "frozen")
+        _, rec = await record_on(api, bus, rtsp_cameras.url(H264_AAC), "frozen")
+        sweeper = worker(nats_settings, root, "sweeper", **grace)
+        await until_answering(bus, sweeper, "sweeper")
+        os.kill(frozen.pid, signal.SIGSTOP)
+        try:
+            done = await wait_for(api, str(rec["id"]), TERMINAL, SWEPT_WITHIN_S + 15)
+        finally:
+            os.kill(frozen.pid, signal.SIGCONT)
+        assert done["owner"] == "sweeper" and done["end_reason"] == LOST, done
+        partial = root / ".partial" / f"{rec['id']}.mp4"
+
+        async def ffmpeg_gone() -> bool:
+            try:
+                ffmpeg_pid(partial)
+            except AssertionError:
+                return True
+            return False
+
+        # thawed, the owner stops its FFmpeg: its stall watchdog fires at once (the stall
+        # time-out passed while it was frozen: 0.1-0.2 s after SIGCONT, seen), else its next
+        # sweep (every GRACE_S / 2) finds the recording taken; a stop is q, then SIGINT and
+        # SIGKILL 5 s apart. Its writes after that (reconnecting, finalizing) are refused:
+        # with the catalog's rules off, it overwrote the sweeper's final record (seen).
+        took = await poll(ffmpeg_gone, GRACE_S + 15, "the frozen owner's FFmpeg stopping")
+        print(f"the thawed owner stopped its FFmpeg {took:.1f} s after SIGCONT")
+        await until_answering(bus, frozen, "frozen")  # alive, and nothing it wrote stuck
+        after = (await api.get(f"/api/recordings/{rec['id']}")).json()
+        assert after == done, after
+        assert decoded_seconds(root / str(done["file_name"])) >= 6 - 2
+    finally:
+        frozen.stop()
+        if sweeper is not None:
+            sweeper.stop()
