@@ -12,11 +12,10 @@ lose each other's change). A write also keeps three rules, whoever makes it:
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import BadRequestError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from camrec_contracts.errors import ErrorCode, ServiceError
@@ -28,6 +27,8 @@ Check = Callable[[Recording], bool]
 CAS_TRIES = 20
 """Writes to one recording come from at most a few places at once (its owner, a stop, a
 sweep): 20 lost races in a row means something is wrong, not busy."""
+WRONG_LAST_SEQUENCE = 10071
+"""JetStream's error code for a write whose expected last revision is not the key's."""
 _STAGE = {"starting": 0, "recording": 1, "reconnecting": 1, "finalizing": 2}
 _ENDED = 3
 
@@ -188,6 +189,10 @@ class ActiveLocks:
             entry = await self._kv.get(session_id)
         except KeyNotFoundError:
             return
-        if (entry.value or b"").decode() == recording_id:
-            with contextlib.suppress(KeyWrongLastSequenceError):  # taken over meanwhile: theirs
-                await self._kv.delete(session_id, last=entry.revision)
+        if (entry.value or b"").decode() != recording_id:
+            return
+        try:
+            await self._kv.delete(session_id, last=entry.revision)
+        except BadRequestError as error:  # (nats-py's delete doesn't map it to a KV error)
+            if error.err_code != WRONG_LAST_SEQUENCE:
+                raise  # else taken over meanwhile: the lock is someone else's now
