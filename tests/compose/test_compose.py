@@ -421,8 +421,10 @@ def test_recorder_scales() -> None:
     recorder = SERVICES_CFG["recorder"]
     for key in ("container_name", "ports", "hostname"):
         assert key not in recorder, f"recorder has {key}: --scale recorder=N breaks"
-    # Each replica's worker id is its host name (the container id): don't fix it here.
+    # Each replica's worker id is its container's name (<project>-recorder-<n>, asked from
+    # Docker's DNS): one per replica, the same after re-creation. Not fixed here.
     assert "CAMREC_WORKER_ID" not in _env("recorder")
+    assert _env("recorder")["CAMREC_WORKER_ID_FROM"] == "container-name"
     assert _settings_class("recorder").model_fields["worker_id"].default_factory is not None
     grace = str(recorder["stop_grace_period"])
     assert re.fullmatch(r"\d+s", grace) and int(grace[:-1]) >= 30

@@ -23,17 +23,22 @@ from tests.recordings.conftest import TERMINAL, open_session, wait_for, wait_rec
 from tests.recordings.test_stop_and_crash import decoded_seconds
 
 
-def worker(nats: CamrecSettings, root: Path) -> ManagedProcess:
+def worker(
+    nats: CamrecSettings, root: Path, worker_id: str = "crashy", **settings: str
+) -> ManagedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMREC_")}
     env.update(
         CAMREC_NATS_URL=nats.nats_url,
         CAMREC_RECORDINGS_DIR=str(root),
-        CAMREC_WORKER_ID="crashy",
+        CAMREC_WORKER_ID=worker_id,
         CAMREC_MIN_FREE_MB="0",
         CAMREC_FFMPEG=binary("ffmpeg"),
         CAMREC_FFPROBE=binary("ffprobe"),
     )
-    return ManagedProcess("recorder", [sys.executable, "-m", "camrec_recorder"], env=env).start()
+    env.update({f"CAMREC_{k.upper()}": v for k, v in settings.items()})
+    return ManagedProcess(
+        f"recorder-{worker_id}", [sys.executable, "-m", "camrec_recorder"], env=env
+    ).start()
 
 
 async def until_pinged(bus: Bus, proc: ManagedProcess) -> None:

@@ -36,6 +36,10 @@ class Worker:
     metadata: dict[str, str] = field(default_factory=dict)
     """Added to the instance's micro metadata (next to ``host``), so ``nats micro ls <name>
     --json`` tells instances apart (the recorder adds its ``worker`` id)."""
+    visible: Callable[[], Awaitable[None]] | None = None
+    """Called once the instance is registered (its endpoints served, ``$SRV.PING`` answered),
+    before the service announces itself: work that others must see this instance doing
+    (the recorder takes its own recordings back only once other workers can see it)."""
 
 
 WorkerFactory = Callable[[Bus], Awaitable[Worker]]
@@ -62,6 +66,9 @@ async def serve(
         metadata={**worker.metadata, "host": socket.gethostname()},
     )
     await add_endpoints(service, worker.bindings)
+    if worker.visible is not None:
+        await bus.nc.flush()  # the server has its subscriptions: pings from others find it
+        await worker.visible()
     instance = service.id
     liveness = None
     if isinstance(settings, LivenessSettings) and settings.health_port:

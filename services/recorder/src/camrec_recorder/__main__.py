@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -17,12 +18,14 @@ from .files import Files
 from .runner import Runner
 from .service import RecorderService
 from .settings import RecorderSettings
+from .worker_name import named_worker
 
 log = logging.getLogger(__name__)
 
 
-def worker_factory(settings: RecorderSettings) -> WorkerFactory:
+def worker_factory(given: RecorderSettings) -> WorkerFactory:
     async def make_worker(bus: Bus) -> Worker:
+        settings = await asyncio.to_thread(named_worker, given)  # a DNS query, if asked for
         files = Files(settings.recordings_dir)
         log.info(
             "worker %s: recordings go to %s (capacity %d)",
@@ -30,7 +33,7 @@ def worker_factory(settings: RecorderSettings) -> WorkerFactory:
             files.root.resolve(),
             settings.worker_capacity,
         )
-        catalog = Catalog(await bus.js.key_value(RECORDINGS_BUCKET))
+        catalog = Catalog(await bus.js.key_value(RECORDINGS_BUCKET), settings.worker_id)
         locks = ActiveLocks(await bus.js.key_value(ACTIVE_RECORDINGS_BUCKET), catalog)
         service = RecorderService(bus, Runner(settings, bus, catalog, locks, files), catalog, files)
         await service.start_background()
@@ -38,6 +41,7 @@ def worker_factory(settings: RecorderSettings) -> WorkerFactory:
             bindings=service.bindings(),
             stop=service.stop_background,
             metadata={"worker": settings.worker_id},  # which worker this instance is
+            visible=service.when_visible,
         )
 
     return make_worker

@@ -1,7 +1,7 @@
 """This worker's recordings: starts each one's part loop, stops them (answering once FFmpeg has
 stopped), and frees capacity when they end. The work itself is in parts.py (FFmpeg after
-FFmpeg), progress.py, ending.py, finishing.py and recovery.py; the state they share is
-running.py's ``Running``."""
+FFmpeg), progress.py, ending.py and finishing.py (sweeper.py: recordings whose worker died);
+the state they share is running.py's ``Running``."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from camrec_contracts.bus import Bus
 from camrec_contracts.recordings import Recording, RecordingState
 from camrec_contracts.sessions import Session
 
-from .catalog import ActiveLocks, Catalog
+from .catalog import ActiveLocks, Catalog, StaleRecording
 from .ffmpeg_args import needs_video_encode
 from .files import Files
 from .finalize import Drop
 from .finishing import Finisher
 from .parts import PartLoop
 from .recording_events import RecordingEvents
-from .recovery import recover
 from .running import Running
 from .settings import RecorderSettings
 
@@ -65,6 +64,8 @@ class Runner:
     async def _record(self, run: Running) -> None:
         try:
             await self.parts.record(run)
+        except StaleRecording as error:  # another worker took it over while this one was away
+            log.warning("recording %s: %s; this worker lets go of it", run.recording.id, error)
         finally:
             self.running.pop(run.recording.id, None)
             self.capacity_freed.set()
@@ -81,9 +82,6 @@ class Runner:
     ) -> Recording:
         """Make the final file of a recording this worker does not run (recovery, sweep)."""
         return await self.finisher.finish(rec, state, reason, drops, audio_expected)
-
-    async def recover(self) -> None:
-        await recover(self.settings.worker_id, self.catalog, self.finisher)
 
     async def stop(
         self,

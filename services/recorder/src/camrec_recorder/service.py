@@ -40,6 +40,7 @@ from .catalog import Catalog
 from .files import Files, file_name
 from .fit import FitCheck
 from .runner import Runner, new_recording_fields
+from .sweeper import Sweeper
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class RecorderService:
         self.files = files
         self.settings = runner.settings
         self.fit = FitCheck(self.settings, catalog, files)
+        self.sweeper = Sweeper(bus, runner, catalog)
         self.owner_stop = Endpoint(
             service=RECORDER,
             name="owner-stop",
@@ -69,6 +71,8 @@ class RecorderService:
             timeout_s=STOP_WAIT_S + 1,
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._taking: dict[str, asyncio.Event] = {}
+        """Recordings this worker is taking from the queue (an owner-stop waits for them)."""
         self._jobs: Any = None
 
     def bindings(self) -> list[Binding[Any, Any]]:
@@ -100,7 +104,7 @@ class RecorderService:
             fit=fit,
             **new_recording_fields(session),
         )
-        await self.catalog.put(rec)
+        await self.catalog.create(rec)
         job = RecordingJob(recording_id=rid, session=session)
         await self.bus.js.publish(JOBS_SUBJECT, job.model_dump_json().encode())
         log.info(
@@ -119,18 +123,29 @@ class RecorderService:
         rec = await self.catalog.require(ref.id)
         if rec.state not in ACTIVE_STATES:
             return rec  # already ended: stopping is idempotent
-        if rec.owner is None:  # still queued: it never started
-            rec = await self.catalog.update(
-                rec.id, state="stopped", ended_at=utcnow(), end_reason="stopped before it started"
+        if rec.owner is None:  # still queued: it never started, unless a worker takes it now
+            stopped = await self.catalog.try_update(
+                rec.id,
+                when=_queued,
+                state="stopped",
+                ended_at=utcnow(),
+                end_reason="stopped before it started",
             )
-            await self.runner.locks.release(rec.session_id, rec.id)
-            return rec
+            if stopped is not None:
+                await self.runner.locks.release(stopped.session_id, stopped.id)
+                return stopped
+            rec = await self.catalog.require(ref.id)  # taken meanwhile: stop it where it runs
+            if rec.state not in ACTIVE_STATES or rec.owner is None:
+                return rec
         if rec.owner == self.settings.worker_id:
             return await self.stop_owned(ref)
         target = Endpoint(**{**self.owner_stop.__dict__, "subject": owner_stop_subject(rec.owner)})
         return await call(self.bus.nc, target, ref)
 
     async def stop_owned(self, ref: RecordingRef) -> Recording:
+        taking = self._taking.get(ref.id)
+        if taking is not None:  # this worker is taking it from the queue: stop it once it runs
+            await taking.wait()
         try:
             final = await self.runner.stop(ref.id, "stopped", STOP_WAIT_S)
         except TimeoutError:
@@ -164,7 +179,6 @@ class RecorderService:
 
     # -- background work ------------------------------------------------------------------------
     async def start_background(self) -> None:
-        await self.runner.recover()
         await subscribe_events(self.bus.nc, self._on_session_event, SESSION_EVENTS.wildcard)
         await self.bus.js.add_consumer(
             JOBS_STREAM,
@@ -174,8 +188,15 @@ class RecorderService:
                 ack_wait=30,
             ),
         )
+
+    async def when_visible(self) -> None:
+        """Once other workers see this one (it answers pings): take its own recordings back
+        (before that, a sweeper could take them at the same time), then take jobs and sweep
+        for lost workers."""
+        await self.sweeper.take_back_own()
         self._jobs = await self.bus.js.pull_subscribe_bind(JOBS_CONSUMER, JOBS_STREAM)
         self._tasks.append(asyncio.create_task(self._job_loop(self._jobs)))
+        self._tasks.append(asyncio.create_task(self.sweeper.run()))
 
     async def stop_background(self) -> None:
         for task in self._tasks:
@@ -209,11 +230,18 @@ class RecorderService:
                 await msg.ack()
 
     async def _take_job(self, job: RecordingJob) -> None:
-        rec = await self.catalog.get(job.recording_id)
-        if rec is None or rec.state != "starting":
-            return  # stopped or deleted while queued
-        rec = await self.catalog.update(rec.id, state="recording", owner=self.settings.worker_id)
-        self.runner.start(rec, job.session)
+        """Run a queued recording, only if it is still queued (a stop may have ended it, on
+        any worker): the compare-and-set makes the stop and the take exclusive."""
+        taking = self._taking[job.recording_id] = asyncio.Event()
+        try:
+            rec = await self.catalog.try_update(
+                job.recording_id, when=_queued, state="recording", owner=self.settings.worker_id
+            )
+            if rec is not None:  # no await from the write to the start: a stop waits on it
+                self.runner.start(rec, job.session)
+        finally:
+            del self._taking[job.recording_id]
+            taking.set()
 
     async def _on_session_event(self, _subject: str, event: Event) -> None:
         if not isinstance(event, SessionEvent) or event.event != "closing":
@@ -222,3 +250,8 @@ class RecorderService:
             if run.recording.session_id == event.session_id:
                 log.info("recording %s: session %s is closing", run.recording.id, event.session_id)
                 await self.runner.stop(run.recording.id, "the session was closed", 30)
+
+
+def _queued(rec: Recording) -> bool:
+    """Still waiting for a worker: no one has taken it, nothing has ended it."""
+    return rec.state == "starting" and rec.owner is None

@@ -129,6 +129,10 @@ def main() -> int:
             lambda: ops_steps.remote_recorder_wrong_user(ctx, gateway, recorder_image),
         ),
         ("source change + up -d --build: no 502", lambda: ops_steps.update(ctx)),
+        (
+            "recorder killed + re-created: takes its recording back",
+            lambda: ops_steps.killed_recorder_reclaims(ctx),
+        ),
         ("down + up -d: same recordings", lambda: ops_steps.down_up(ctx)),
         ("idle stack CPU, 60 s, no session", lambda: ops_steps.idle_cpu(ctx)),
     ]

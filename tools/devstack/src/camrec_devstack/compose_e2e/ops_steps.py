@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from camrec_recorder.sweeper import RESTARTED
+
 from ..paths import binary
 from .context import TERMINAL, Context, describe_file, expect, wait_until
 from .docker import pids_of, process_cpu_s
@@ -84,7 +86,7 @@ def two_recorders(ctx: Context) -> str:
     ctx.compose.run("up", "-d", "--scale", "recorder=1")  # and the default capacity again
     ctx.compose.wait_healthy(HEALTHY_S, ["recorder"])
     expect(owners[0] != owners[1], f"both recordings ran on worker {owners[0]}")
-    return f"2 workers; recordings owned by {owners[0][:12]} and {owners[1][:12]}; both stopped"
+    return f"2 workers; recordings owned by {owners[0]} and {owners[1]}; both stopped"
 
 
 def update(ctx: Context) -> str:
@@ -124,6 +126,45 @@ def update(ctx: Context) -> str:
         f"rebuilt and re-created api, previewer in {built_s:.0f} s; frontend untouched; "
         f"/health 200 through nginx {settled:.1f} s after they were healthy "
         f"(answers before: {bad or 'none'}); /api/recordings 200"
+    )
+
+
+RECLAIM_S = 60.0
+"""A re-created recorder's process answers NATS a few seconds after its container starts
+(every container was healthy 31-38 s after `up -d`, 30 s of that the first check's wait),
+then finishes the file (~1 s for ~10 s of video): 60 s leaves room for a loaded machine."""
+
+
+def killed_recorder_reclaims(ctx: Context) -> str:
+    """A recorder killed mid-recording (SIGKILL: no graceful stop) and re-created as a new
+    container (`up -d --force-recreate recorder`, as after an update) keeps its worker id (the
+    container's name) and takes its recording back: `interrupted`, the file playable."""
+    ctx.close_all()
+    session = ctx.open_session(ctx.config()["demo_camera"]["rtsp_url"], "e2e reclaim")
+    rec = ctx.start_recording(session["id"], None)
+    owner = str(ctx.wait_recording(rec["id"], {"recording"}, 30)["owner"])
+    before = ctx.compose.ids("recorder")
+    expect(owner not in {c[:12] for c in before}, f"worker id {owner} is the container id")
+    partial = ctx.compose.workdir / "recordings" / ".partial" / f"{rec['id']}.mp4"
+    wait_until(partial_written(partial), 30, f"{partial.name} written")
+    ctx.compose.run("kill", "-s", "SIGKILL", "recorder")
+    killed = time.monotonic()
+    ctx.compose.run("up", "-d", "--force-recreate", "recorder")
+    after = ctx.compose.ids("recorder")
+    expect(set(after).isdisjoint(before), "the recorder was not re-created")
+    done = ctx.wait_recording(rec["id"], TERMINAL, RECLAIM_S)
+    took = time.monotonic() - killed
+    expect(done["state"] == "interrupted", f"{done['state']}: {done.get('end_reason')}")
+    expect(done["end_reason"] == RESTARTED, f"ended: {done.get('end_reason')}")
+    expect(done["owner"] == owner, f"finished by {done['owner']}, not {owner}")
+    facts = describe_file(ctx.download(rec["id"]))
+    expect(facts["video"].get("codec_name") == "h264", f"video {facts['video']}")
+    expect(facts["duration"] > 0, f"duration {facts['duration']}")
+    ctx.close_session(session["id"])
+    ctx.compose.wait_healthy(HEALTHY_S, ["recorder"])
+    return (
+        f"worker {owner} killed, re-created as a new container: its recording interrupted "
+        f"{took:.0f} s after the kill, {facts['duration']:.1f} s of h264, same worker id"
     )
 
 
