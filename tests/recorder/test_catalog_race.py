@@ -168,7 +168,7 @@ async def test_stop_and_pickup_never_lose_a_state(
 
 async def _take_late(picker: Side, job: RecordingJob) -> None:
     await asyncio.sleep(random.uniform(0, LEAD_S))  # not a wait on a state: varies the race
-    await picker.service._take_job(job)
+    await picker.service.jobs.take(job)
 
 
 async def _locked(locks: KeyValue, session_id: str) -> bool:

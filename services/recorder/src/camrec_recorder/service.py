@@ -1,5 +1,5 @@
-"""The recorder's endpoints, its job loop (pull a queued start only with free capacity) and
-its reaction to sessions closing."""
+"""The recorder's endpoints (start queues a job, stop goes to the recording's owner) and its
+reaction to sessions closing; jobs.py takes the queued starts, sweeper.py lost workers'."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ import logging
 import uuid
 from typing import Any
 
-from nats.errors import TimeoutError as NatsTimeout
-from nats.js.api import AckPolicy, ConsumerConfig
-
 from camrec_contracts.bus import Bus
 from camrec_contracts.errors import ErrorCode, ServiceError
 from camrec_contracts.events import Event, subscribe_events, utcnow
-from camrec_contracts.jetstream import JOBS_CONSUMER, JOBS_STREAM, JOBS_SUBJECT
 from camrec_contracts.recordings import (
     ACTIVE_STATES,
     DELETE_RECORDING,
@@ -39,16 +35,12 @@ from camrec_contracts.sessions import GET_SESSION, SESSION_EVENTS, SessionEvent,
 from .catalog import Catalog
 from .files import Files, file_name
 from .fit import FitCheck
+from .jobs import Jobs, queued
 from .runner import Runner, new_recording_fields
 from .sweeper import Sweeper
 
 log = logging.getLogger(__name__)
 
-JOB_WAIT_S = 5.0
-"""How long one pull for a job waits at the server (a job arriving is delivered at once). Each
-pull is a round trip that wakes the worker and NATS: one a second was ~0.2 % of a core of an
-idle stack (nats-server and the worker, measured); a job sent to a pull whose worker just
-stopped is delivered again after the consumer's ack wait."""
 STOP_WAIT_S = 10.0
 
 
@@ -61,6 +53,7 @@ class RecorderService:
         self.settings = runner.settings
         self.fit = FitCheck(self.settings, catalog, files)
         self.sweeper = Sweeper(bus, runner, catalog)
+        self.jobs = Jobs(bus, runner, catalog)
         self.owner_stop = Endpoint(
             service=RECORDER,
             name="owner-stop",
@@ -71,9 +64,6 @@ class RecorderService:
             timeout_s=STOP_WAIT_S + 1,
         )
         self._tasks: list[asyncio.Task[None]] = []
-        self._taking: dict[str, asyncio.Event] = {}
-        """Recordings this worker is taking from the queue (an owner-stop waits for them)."""
-        self._jobs: Any = None
 
     def bindings(self) -> list[Binding[Any, Any]]:
         return [
@@ -106,7 +96,7 @@ class RecorderService:
         )
         await self.catalog.create(rec)
         job = RecordingJob(recording_id=rid, session=session)
-        await self.bus.js.publish(JOBS_SUBJECT, job.model_dump_json().encode())
+        await self.jobs.queue(job)
         log.info(
             "recording %s queued for session %s (%s; %.0f kbit/s from %s, room for %.0f s)%s",
             rid,
@@ -126,7 +116,7 @@ class RecorderService:
         if rec.owner is None:  # still queued: it never started, unless a worker takes it now
             stopped = await self.catalog.try_update(
                 rec.id,
-                when=_queued,
+                when=queued,
                 state="stopped",
                 ended_at=utcnow(),
                 end_reason="stopped before it started",
@@ -143,9 +133,7 @@ class RecorderService:
         return await call(self.bus.nc, target, ref)
 
     async def stop_owned(self, ref: RecordingRef) -> Recording:
-        taking = self._taking.get(ref.id)
-        if taking is not None:  # this worker is taking it from the queue: stop it once it runs
-            await taking.wait()
+        await self.jobs.taken(ref.id)  # this worker taking it from the queue: stop it once it runs
         try:
             final = await self.runner.stop(ref.id, "stopped", STOP_WAIT_S)
         except TimeoutError:
@@ -180,22 +168,14 @@ class RecorderService:
     # -- background work ------------------------------------------------------------------------
     async def start_background(self) -> None:
         await subscribe_events(self.bus.nc, self._on_session_event, SESSION_EVENTS.wildcard)
-        await self.bus.js.add_consumer(
-            JOBS_STREAM,
-            ConsumerConfig(
-                durable_name=JOBS_CONSUMER,
-                ack_policy=AckPolicy.EXPLICIT,
-                ack_wait=30,
-            ),
-        )
+        await self.jobs.declare()
 
     async def when_visible(self) -> None:
         """Once other workers see this one (it answers pings): take its own recordings back
         (before that, a sweeper could take them at the same time), then take jobs and sweep
         for lost workers."""
         await self.sweeper.take_back_own()
-        self._jobs = await self.bus.js.pull_subscribe_bind(JOBS_CONSUMER, JOBS_STREAM)
-        self._tasks.append(asyncio.create_task(self._job_loop(self._jobs)))
+        self._tasks.append(asyncio.create_task(self.jobs.run()))
         self._tasks.append(asyncio.create_task(self.sweeper.run()))
 
     async def stop_background(self) -> None:
@@ -203,45 +183,8 @@ class RecorderService:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._jobs is not None:  # else draining NATS waits on it for its whole time-out
-            with contextlib.suppress(Exception):
-                await self._jobs.unsubscribe()
+        await self.jobs.close()
         await self.runner.stop_all("the recorder was shut down")
-
-    async def _job_loop(self, sub: Any) -> None:
-        while True:
-            if self.runner.free_slots <= 0:
-                self.runner.capacity_freed.clear()
-                await self.runner.capacity_freed.wait()
-                continue
-            try:
-                msgs = await sub.fetch(1, timeout=JOB_WAIT_S)
-            except (NatsTimeout, TimeoutError):
-                continue
-            except Exception:
-                log.exception("job fetch failed")
-                await asyncio.sleep(1)
-                continue
-            for msg in msgs:
-                try:
-                    await self._take_job(RecordingJob.model_validate_json(msg.data))
-                except Exception:
-                    log.exception("recording job failed")
-                await msg.ack()
-
-    async def _take_job(self, job: RecordingJob) -> None:
-        """Run a queued recording, only if it is still queued (a stop may have ended it, on
-        any worker): the compare-and-set makes the stop and the take exclusive."""
-        taking = self._taking[job.recording_id] = asyncio.Event()
-        try:
-            rec = await self.catalog.try_update(
-                job.recording_id, when=_queued, state="recording", owner=self.settings.worker_id
-            )
-            if rec is not None:  # no await from the write to the start: a stop waits on it
-                self.runner.start(rec, job.session)
-        finally:
-            del self._taking[job.recording_id]
-            taking.set()
 
     async def _on_session_event(self, _subject: str, event: Event) -> None:
         if not isinstance(event, SessionEvent) or event.event != "closing":
@@ -250,8 +193,3 @@ class RecorderService:
             if run.recording.session_id == event.session_id:
                 log.info("recording %s: session %s is closing", run.recording.id, event.session_id)
                 await self.runner.stop(run.recording.id, "the session was closed", 30)
-
-
-def _queued(rec: Recording) -> bool:
-    """Still waiting for a worker: no one has taken it, nothing has ended it."""
-    return rec.state == "starting" and rec.owner is None
