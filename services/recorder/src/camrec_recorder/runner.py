@@ -23,6 +23,7 @@ from camrec_contracts.sessions import Session
 from .catalog import ActiveLocks, Catalog
 from .disk import output_error
 from .ffmpeg_args import needs_video_encode, record_args
+from .file_time import MAX_KEYFRAME_WAIT_S, PartClock, video_rate
 from .files import Files
 from .finalize import Drop, Final, finalize
 from .running import Running, last_live_advance
@@ -33,9 +34,6 @@ log = logging.getLogger(__name__)
 
 EARLY_END_S = 1.0
 """A timed recording that ends this much short of its duration was cut off by the source."""
-KEYFRAME_WAIT_S = 4.0
-"""A timed part records this much longer: FFmpeg's -t counts from the first packet (often
-audio) while the video waits for a keyframe; the finish cuts the file to the length asked."""
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 5.0
 ACTIVE_WORKER_STATES = ("recording", "reconnecting", "finalizing")
@@ -86,15 +84,23 @@ class Runner:
         """FFmpeg for part ``part``: what is left of a timed recording, into its own file."""
         rec = run.recording
         wanted = rec.requested_duration_s
-        left = None if wanted is None else max(wanted - run.recorded_s, 1.0) + KEYFRAME_WAIT_S
-        argv = record_args(self.s, run.session, self.files.part(rec.id, part), left)
+        left = None if wanted is None else max(wanted - run.recorded_s, 1.0)
+        path = self.files.part(rec.id, part)
+        # The clock stops a timed part once its video holds ``left``; -t is a safety net.
+        safety = None if left is None else left + MAX_KEYFRAME_WAIT_S
+        argv = record_args(self.s, run.session, path, safety)
 
         run.part_elapsed_s = 0.0
+        clock = run.part_clock = PartClock(self.s.ffprobe, path, left, video_rate(run.session))
 
         async def on_progress(p: Progress) -> None:
             if p.elapsed_s > run.part_elapsed_s:
                 run.part_elapsed_s = p.elapsed_s
                 run.advances.append((utcnow(), time.monotonic()))
+            part_s = clock.update(p)  # file time: from the first video keyframe
+            stop_in = clock.stop_in(p)  # a timed part about to hold enough
+            if stop_in is not None and run.supervisor is not None:
+                clock.stop_once(stop_in, run.supervisor.stop)
             self._watch_reserve(run)
             if run.recording.state == "reconnecting" and p.elapsed_s > 0:
                 if run.dropped is not None:
@@ -111,7 +117,7 @@ class Runner:
             run.progress_publish = asyncio.create_task(
                 self._publish_progress(
                     run.recording,
-                    elapsed_s=round(run.recorded_s + p.elapsed_s, 2),
+                    elapsed_s=round(run.recorded_s + part_s, 2),
                     size_bytes=run.recorded_bytes + p.size_bytes,
                     bitrate_kbps=p.bitrate_kbps,
                 )
@@ -190,7 +196,8 @@ class Runner:
             path = self.files.part(rec.id, part)
             got = last.elapsed_s if last else 0.0
             if got > 0 and path.exists():
-                run.recorded_s += got
+                clock = run.part_clock
+                run.recorded_s += await clock.settle(got) if clock is not None else got
                 run.recorded_bytes += path.stat().st_size
                 part += 1
                 dropped_at, wait = time.monotonic(), RETRY_FIRST_S
