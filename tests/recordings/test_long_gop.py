@@ -1,11 +1,13 @@
 """Long GOPs: a camera with a keyframe every 6 s and AAC audio, so FFmpeg's first packet is
 audio and the copied video waits up to 6 s for its first keyframe. A timed recording still
 holds the length asked, and progress counts file time (from the first video keyframe), for
-a timed recording and a stopped one; the 2 s GOP cameras are unchanged."""
+a timed recording and a stopped one, and across a drop (each part waits for its own
+keyframe); the 2 s GOP cameras are unchanged."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,10 @@ from camrec_contracts.bus import Bus
 from camrec_contracts.events import subscribe_events
 from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_AAC_GOP6, H264_NOAUDIO, RtspCameras
+from camrec_devstack.cameras.scripted import read_log
+from camrec_devstack.go2rtc import Go2RTCConfig, start_go2rtc
 from camrec_devstack.paths import binary
+from camrec_devstack.procs import free_port
 from tests.media import ffprobe_json
 from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_recorded
 
@@ -168,3 +173,48 @@ async def test_stopped_recording_progress_is_file_time(
     # at most 0.06 s, measured); the stop and FFmpeg's flush add up to ~1 s more
     assert 10 - 0.1 <= video <= 10 + 2, (wait, video)
     assert abs(progress - video) <= FILE_TIME_TOLERANCE_S, (wait, video, progress)
+
+
+async def test_a_timed_recording_across_a_drop_holds_the_length_asked(
+    rapi: httpx.AsyncClient, bus: Bus, recorders: Recorders, tmp_path: Path
+) -> None:
+    """Two parts, each with its own keyframe wait: the file and progress count neither."""
+    await recorders.group.stop_all()
+    await recorders.start("w1", reconnect_window_s=30)
+    runs = tmp_path / "camera-runs.jsonl"
+    scripted = [
+        sys.executable, "-m", "camrec_devstack.cameras.scripted", "--ffmpeg", binary("ffmpeg"),
+        "--plan", "aac:12,off:4,aac", "--gop-s", "6", "--log", str(runs), "{output}",
+    ]  # fmt: skip
+    config = Go2RTCConfig(
+        api_port=free_port(), rtsp_port=free_port(), streams={"cam": "exec:" + " ".join(scripted)}
+    )
+    camera = start_go2rtc(config, tmp_path / "scripted-camera", log_file=tmp_path / "camera.log")
+    events = Events()
+    sub = await subscribe_events(bus.nc, events.on_event, RECORDING_EVENTS.wildcard)
+    try:
+        session = await open_session(rapi, config.rtsp_url("cam"), "drops")
+        started = await rapi.post(
+            f"/api/sessions/{session['id']}/recordings", json={"duration_s": 24}
+        )
+        rid = started.json()["id"]
+        partial = recorders.root / ".partial"
+        # part 2 comes once MediaMTX has the camera again: its read time-out (10 s) and
+        # retry (5 s) after the 4 s off, then the recorder's retry (up to 5 s) and a GOP
+        waits = asyncio.gather(
+            keyframe_wait(partial / f"{rid}.mp4", 20),
+            keyframe_wait(partial / f"{rid}.part1.mp4", 60),
+        )
+        await asyncio.wait_for(events.ended.wait(), 120)
+        part_waits = await waits
+        rec = (await rapi.get(f"/api/recordings/{rid}")).json()
+    finally:
+        camera.stop()
+        await sub.unsubscribe()
+    video = video_duration(recorders.root / rec["file_name"])
+    progress = events.last_progress(rid)
+    print(f"parts' keyframe waits {part_waits}, video {video:.3f} s, last progress {progress}")
+    print("camera runs:", read_log(runs))
+    assert rec["state"] == "finished" and rec["reconnects"] == 1, rec
+    assert abs(video - 24) <= FILE_TIME_TOLERANCE_S, (part_waits, video)
+    assert abs(progress - video) <= FILE_TIME_TOLERANCE_S, (part_waits, video, progress)
