@@ -54,8 +54,6 @@ the fragment FFmpeg held in memory (``fragment_s`` = 1 s) plus a frame or two. K
 PDEATHSIG comes once per recorder *thread* the orphaned FFmpeg is handed to while the process
 dies (main + one asyncio child-watcher thread per FFmpeg), and FFmpeg treats a second signal
 as "abort I/O now", so its last fragment and trailer are often not written."""
-SIM_GOP_S = 2.0
-"""The simulated cameras send a keyframe every 2 s."""
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -346,9 +344,8 @@ async def _run(d: Drill) -> None:
         assert not (root / ".partial").exists() or not any((root / ".partial").iterdir())
         # Nothing recorded is lost: the file holds what progress reported before the kill.
         duration = done["duration_s"]
-        # (progress counts from FFmpeg's first packet, the file from the first video frame:
-        # up to a GOP, 2 s on the simulators, later)
-        lost = TAIL_LOSS_S + SIM_GOP_S
+        # (progress counts file time, from the first video frame, as the file does)
+        lost = TAIL_LOSS_S
         assert duration is not None and duration >= last_elapsed[rec["id"]] - lost, (
             f"{camera}: file {duration} s, progress said {last_elapsed[rec['id']]} s"
         )

@@ -194,9 +194,15 @@ def test_files_refuse_names_outside_the_folder(tmp_path: Path) -> None:
 
 
 def test_progress_blocks() -> None:
-    block = {"out_time_us": "7040000", "total_size": "1048576", "bitrate": "1191.6kbits/s"}
+    block = {
+        "frame": "176",
+        "out_time_us": "7040000",
+        "total_size": "1048576",
+        "bitrate": "1191.6kbits/s",
+    }
     p = parse_progress(block)
     assert p is not None and p.elapsed_s == 7.04 and p.size_bytes == 1048576
+    assert p.frames == 176
     assert p.bitrate_kbps == 1191.6
     assert parse_progress({"out_time_us": "N/A", "bitrate": "N/A"}) is None
     assert parse_progress({"out_time_us": "0", "bitrate": "N/A"}).bitrate_kbps is None  # type: ignore[union-attr]

@@ -59,9 +59,10 @@ async def test_stop_after_seven_seconds(
     await wait_recorded(bus, str(rec["id"]), 7)
     body = await stop_and_wait(rapi, rec["id"])
     assert body["state"] == "stopped" and body["end_reason"] == "stopped"
-    # ~7 s: progress counts from FFmpeg's first packet, the file from the first video
-    # keyframe, which comes up to a GOP (2 s on the simulator) later
-    assert 7 - 2 - 0.5 <= body["duration_s"] <= 7 + 1.0, body["duration_s"]
+    # ~7 s: progress counts file time (from the first video keyframe, as the file does;
+    # FFmpeg's time ran ahead of the video's end by at most 0.06 s, measured), and the stop
+    # ends FFmpeg 0.5-0.7 s after the progress that asked for it (measured)
+    assert 7 - 0.1 <= body["duration_s"] <= 7 + 1.0, body["duration_s"]
     path = recorders.root / body["file_name"]
     assert codecs(probe_streams(str(path))) == {"video": "h264", "audio": "aac"}
     assert abs(decoded_seconds(path) - body["duration_s"]) < 0.5

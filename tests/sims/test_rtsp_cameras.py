@@ -12,6 +12,7 @@ import pytest
 from camrec_devstack.cameras.rtsp import (
     CAMERAS,
     H264_AAC,
+    H264_AAC_GOP6,
     H264_ALAW,
     H264_CLOCK,
     H264_NOAUDIO,
@@ -22,7 +23,7 @@ from camrec_devstack.cameras.rtsp import (
 )
 from camrec_devstack.go2rtc import Go2RTCConfig, render_go2rtc_config
 from camrec_devstack.paths import binary
-from tests.media import codecs, probe_frame_times, probe_streams
+from tests.media import codecs, ffprobe_json, probe_frame_times, probe_streams
 
 EXPECTED = {
     H264_AAC: {"video": "h264", "audio": "aac"},
@@ -30,6 +31,7 @@ EXPECTED = {
     H264_NOAUDIO: {"video": "h264"},
     H265_AAC: {"video": "hevc", "audio": "aac"},
     H264_CLOCK: {"video": "h264", "audio": "aac"},
+    H264_AAC_GOP6: {"video": "h264", "audio": "aac"},
 }
 
 
@@ -46,6 +48,21 @@ def test_h264_camera_runs_at_25_fps(rtsp_cameras: RtspCameras) -> None:
     assert len(times) >= 50
     gaps = [b - a for a, b in pairwise(times)]
     assert sorted(gaps)[len(gaps) // 2] == pytest.approx(0.04, abs=0.002)
+
+
+@pytest.mark.parametrize(("name", "gop_s"), [(H264_AAC, 2), (H264_AAC_GOP6, 6)])
+def test_keyframe_interval(rtsp_cameras: RtspCameras, name: str, gop_s: int) -> None:
+    """Keyframes every 2 s, like most cameras; every 6 s on the long-GOP camera."""
+    packets = ffprobe_json(
+        rtsp_cameras.url(name),
+        ["-select_streams", "v:0", "-read_intervals", f"%+#{25 * (2 * gop_s + 1)}",
+         "-show_entries", "packet=pts_time,flags"],
+        timeout_s=60,
+    )["packets"]  # fmt: skip
+    # (the first packets may come before the stream's clock is set: no pts)
+    keys = [float(p["pts_time"]) for p in packets if p["flags"].startswith("K") and "pts_time" in p]
+    assert len(keys) >= 2, keys
+    assert all(b - a == pytest.approx(gop_s, abs=0.05) for a, b in pairwise(keys)), keys
 
 
 def test_rtsp_url_names_the_stream() -> None:

@@ -14,6 +14,7 @@ from camrec_contracts.recordings import RecordingState
 from .catalog import Catalog
 from .ending import outcome
 from .ffmpeg_args import record_args
+from .file_time import MAX_KEYFRAME_WAIT_S, PartClock, video_rate
 from .files import Files
 from .finishing import Finisher
 from .progress import ProgressFollower, StopSoon
@@ -24,9 +25,6 @@ from .supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
-KEYFRAME_WAIT_S = 4.0
-"""A timed part records this much longer: FFmpeg's -t counts from the first packet (often
-audio) while the video waits for a keyframe; the finish cuts the file to the length asked."""
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 5.0
 
@@ -77,8 +75,12 @@ class PartLoop:
         """FFmpeg for part ``part``: what is left of a timed recording, into its own file."""
         rec = run.recording
         wanted = rec.requested_duration_s
-        left = None if wanted is None else max(wanted - run.recorded_s, 1.0) + KEYFRAME_WAIT_S
-        argv = record_args(self.settings, run.session, self.files.part(rec.id, part), left)
+        left = None if wanted is None else max(wanted - run.recorded_s, 1.0)
+        path = self.files.part(rec.id, part)
+        # The clock stops a timed part once its video holds ``left``; -t is a safety net.
+        safety = None if left is None else left + MAX_KEYFRAME_WAIT_S
+        argv = record_args(self.settings, run.session, path, safety)
+        run.part_clock = PartClock(self.settings.ffprobe, path, left, video_rate(run.session))
         follower = ProgressFollower(
             self.settings, run, part, self.catalog, self.files, self.events, self.stop_soon
         )
@@ -98,7 +100,8 @@ class PartLoop:
             path = self.files.part(rec.id, part)
             got = last.elapsed_s if last else 0.0
             if got > 0 and path.exists():
-                run.recorded_s += got
+                clock = run.part_clock
+                run.recorded_s += await clock.settle(got) if clock is not None else got
                 run.recorded_bytes += path.stat().st_size
                 part += 1
                 dropped_at, wait = time.monotonic(), RETRY_FIRST_S

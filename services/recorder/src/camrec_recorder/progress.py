@@ -51,6 +51,13 @@ class ProgressFollower:
         if p.elapsed_s > run.part_elapsed_s:
             run.part_elapsed_s = p.elapsed_s
             run.advances.append((utcnow(), time.monotonic()))
+        part_s = p.elapsed_s
+        clock = run.part_clock
+        if clock is not None:
+            part_s = clock.update(p)  # file time: from the first video keyframe
+            stop_in = clock.stop_in(p)  # a timed part about to hold enough
+            if stop_in is not None and run.supervisor is not None:
+                clock.stop_once(stop_in, run.supervisor.stop)
         self._watch_reserve()
         if run.recording.state == "reconnecting" and p.elapsed_s > 0:
             await self._resumed()
@@ -59,7 +66,7 @@ class ProgressFollower:
         run.progress_publish = asyncio.create_task(
             self.events.progress(
                 run.recording,
-                elapsed_s=round(run.recorded_s + p.elapsed_s, 2),
+                elapsed_s=round(run.recorded_s + part_s, 2),
                 size_bytes=run.recorded_bytes + p.size_bytes,
                 bitrate_kbps=p.bitrate_kbps,
             )

@@ -12,6 +12,7 @@ from camrec_contracts.events import utcnow
 from camrec_contracts.recordings import Recording
 from camrec_contracts.sessions import Session
 
+from .file_time import PartClock
 from .finalize import Drop
 from .supervisor import Supervisor
 
@@ -35,6 +36,9 @@ class Running:
     advances: deque[tuple[datetime, float]] = field(default_factory=lambda: deque(maxlen=4))
     """When the media time last moved on (wall clock, monotonic)."""
     part_elapsed_s: float = 0.0
+    """FFmpeg's time in the current part (from its first packet, audio or video)."""
+    part_clock: PartClock | None = None
+    """The current part's file time (from its first video keyframe)."""
     dropped: tuple[datetime, float] | None = None
     """When the source dropped (its media last moved on before the part ended)."""
     drops: list[Drop] = field(default_factory=list)

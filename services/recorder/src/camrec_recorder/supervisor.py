@@ -28,6 +28,8 @@ class Progress:
     elapsed_s: float
     size_bytes: int
     bitrate_kbps: float | None
+    frames: int = 0
+    """Video frames written so far (``frame=``)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ def parse_progress(block: dict[str, str]) -> Progress | None:
         bitrate = None
     if elapsed < MIN_BITRATE_SPAN_S:
         bitrate = None  # bytes over almost no time: FFmpeg reports nonsense (925090 kbit/s seen)
-    return Progress(max(0.0, elapsed), size, bitrate)
+    frames = int(block["frame"]) if block.get("frame", "").isdigit() else 0
+    return Progress(max(0.0, elapsed), size, bitrate, frames)
 
 
 class Supervisor:

@@ -24,7 +24,10 @@ H264_NOAUDIO = "h264_noaudio"
 H265_AAC = "h265_aac"
 H264_CLOCK = "h264_clock"
 """H.264 + AAC whose frames carry their capture time and number (see ``clock.py``)."""
-CAMERAS = (H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC, H264_CLOCK)
+H264_AAC_GOP6 = "h264_aac_gop6"
+"""H.264 + AAC with a keyframe every 6 s, like a camera in a "smart codec" mode: a reader
+joining it gets up to 6 s of audio before the first picture it can use."""
+CAMERAS = (H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC, H264_CLOCK, H264_AAC_GOP6)
 
 _LOW_LATENCY = ["-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
 _VIDEO = {
@@ -38,15 +41,21 @@ _AUDIO = {
 
 
 def camera_command(
-    ffmpeg: str, video: str, audio: str | None, size: str = "1280x720", fps: int = 25
+    ffmpeg: str,
+    video: str,
+    audio: str | None,
+    size: str = "1280x720",
+    fps: int = 25,
+    gop_s: int = 2,
 ) -> list[str]:
-    """FFmpeg argv publishing a moving test picture (+ a tone) in real time to ``{output}``."""
+    """FFmpeg argv publishing a moving test picture (+ a tone) in real time to ``{output}``,
+    a keyframe every ``gop_s`` seconds (2, like most cameras, unless told)."""
     argv = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin"]
     argv += ["-re", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={fps}"]
     if audio is not None:
         rate, _ = _AUDIO[audio]
         argv += ["-re", "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={rate}"]
-    gop = str(2 * fps)  # a keyframe every 2 s, like most cameras
+    gop = str(gop_s * fps)
     argv += [*_VIDEO[video], "-g", gop, "-keyint_min", gop, "-sc_threshold", "0"]
     if audio is not None:
         argv += _AUDIO[audio][1]
@@ -54,16 +63,17 @@ def camera_command(
 
 
 def camera_sources(ffmpeg: str, size: str = "1280x720", fps: int = 25) -> dict[str, str]:
-    """go2rtc stream sources for the four simulated RTSP cameras, keyed by camera name."""
-    specs: dict[str, tuple[str, str | None]] = {
-        H264_AAC: ("h264", "aac"),
-        H264_ALAW: ("h264", "alaw"),
-        H264_NOAUDIO: ("h264", None),
-        H265_AAC: ("h265", "aac"),
+    """go2rtc stream sources for the simulated RTSP cameras, keyed by camera name."""
+    specs: dict[str, tuple[str, str | None, int]] = {
+        H264_AAC: ("h264", "aac", 2),
+        H264_ALAW: ("h264", "alaw", 2),
+        H264_NOAUDIO: ("h264", None, 2),
+        H265_AAC: ("h265", "aac", 2),
+        H264_AAC_GOP6: ("h264", "aac", 6),
     }
     sources = {
-        name: "exec:" + " ".join(camera_command(ffmpeg, video, audio, size, fps))
-        for name, (video, audio) in specs.items()
+        name: "exec:" + " ".join(camera_command(ffmpeg, video, audio, size, fps, gop))
+        for name, (video, audio, gop) in specs.items()
     }
     clock = [sys.executable, "-m", "camrec_devstack.cameras.clock", "--ffmpeg", ffmpeg]
     sources[H264_CLOCK] = "exec:" + " ".join(

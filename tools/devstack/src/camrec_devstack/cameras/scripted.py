@@ -1,6 +1,7 @@
 """An RTSP camera that follows a plan across its runs, and logs what it did.
 
 ``python -m camrec_devstack.cameras.scripted --plan aac:8,none --log runs.jsonl <rtsp-url>``
+(``--gop-s 6``: a keyframe every 6 s, not 2; each run starts with one)
 runs as a go2rtc ``exec:`` source. go2rtc starts it when a reader comes (and stops it when
 the last one leaves); each start is one run. The plan is a timeline from the first run's
 start: ``aac:8,off:4,none`` is H.264 + AAC for the first 8 s, then the camera drops (the
@@ -58,7 +59,7 @@ def step_now(
     return steps[-1][0], None
 
 
-def run(ffmpeg: str, plan: str, log: Path, output: str) -> int:
+def run(ffmpeg: str, plan: str, log: Path, output: str, gop_s: int = 2) -> int:
     earlier = read_log(log)
     number = len(earlier)
     first = float(str(earlier[0]["started"])) if earlier else time.time()
@@ -66,7 +67,7 @@ def run(ffmpeg: str, plan: str, log: Path, output: str) -> int:
     if audio == "off":  # unreachable: go2rtc's start of this source fails
         _log(log, {"run": number, "audio": "off", "started": time.time(), "ended": time.time()})
         return 1
-    argv = camera_command(ffmpeg, "h264", audio, size="640x360")
+    argv = camera_command(ffmpeg, "h264", audio, size="640x360", gop_s=gop_s)
     if left is not None:
         argv[-5:-5] = ["-t", f"{left:.2f}"]  # an output option, before the RTSP output
     argv[-1] = output
@@ -83,8 +84,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ffmpeg", default="ffmpeg")
     parser.add_argument("--plan", required=True, help="steps: aac:8,none")
     parser.add_argument("--log", required=True, type=Path)
+    parser.add_argument("--gop-s", type=int, default=2, help="seconds between keyframes")
     args = parser.parse_args(argv)
-    sys.exit(run(args.ffmpeg, args.plan, args.log, args.output))
+    sys.exit(run(args.ffmpeg, args.plan, args.log, args.output, args.gop_s))
 
 
 if __name__ == "__main__":
