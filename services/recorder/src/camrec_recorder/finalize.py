@@ -1,11 +1,18 @@
 """From the parts FFmpeg wrote to the final file: cut each part to its video and join them
 (one part or several, when the source dropped and came back) into a regular MP4; if that
 fails, remux the first part, or keep the fragmented file. Then read what the file holds and
-judge its health."""
+judge its health.
+
+Each part's packets are read once (:mod:`.packets`): that read gives the cut and, placed
+where the join puts them (:mod:`.timeline`), the final file's packet times for its health
+report, checked against the final file's index and its last seconds instead of reading the
+whole file again. The thumbnail is made while that check runs (two cores)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,10 +21,19 @@ from camrec_contracts.recordings import Reconnect, RecordingHealth, RecordingSta
 
 from .files import Files
 from .health import assess
-from .media import Cut, FileFacts, file_facts, join_parts, make_thumbnail, remux, video_extent
+from .join import Cut, first_kept, join_parts
+from .media import FileFacts, facts_of, file_facts, make_thumbnail, read_index, remux
+from .packets import PartPackets, read_packets, video_edges
 from .settings import RecorderSettings
+from .timeline import Placed, Span, confirm, place
 
 log = logging.getLogger(__name__)
+
+TAIL_S = 3.0
+"""The final file's last seconds read to check the placed packet times at its end (at least
+one GOP: the read starts on the keyframe before)."""
+READS_AT_ONCE = 2
+"""Parts read at the same time (the recorder's machines have two cores)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,8 @@ class Final:
     size_bytes: int = 0
     reconnects: list[Reconnect] = field(default_factory=list)
     health: RecordingHealth | None = None
+    steps_s: dict[str, float] = field(default_factory=dict)
+    """How long each step of the finish took (s): read, join, facts (with the thumbnail)."""
 
 
 async def finalize(
@@ -58,13 +76,23 @@ async def finalize(
     the first packet, and the video only starts at the first keyframe."""
     final = files.final(file_name)
     parts = [p for p in files.parts(recording_id) if p.stat().st_size > 0]
-    cuts = await _cuts(s, parts, wanted_s)
-    spans = [c.length for c in cuts]
     out = Final(state, reason, parts=len(parts))
-    if parts and await join_parts(s.ffmpeg, cuts, final):
+    clock = time.monotonic()
+    joined, cuts, reads, firsts = await _cut_and_join(s, parts, final, wanted_s)
+    out.steps_s["read and join"] = _lap(clock)
+    spans = [c.length for c in cuts]
+    placing: list[Span] | None = None
+    if joined:
+        placing = [
+            Span(reads[c.path], c.inpoint, c.length, f)  # type: ignore[arg-type]
+            for c, f in zip(cuts, firsts, strict=True)
+        ]
+        if any(p.packets is None or p.first is None for p in placing):
+            placing = None
         for part in parts:
             _remove(part)
     elif parts:
+        first = reads[parts[0]]
         try:
             spans = await _fall_back(s, parts, final, spans, out)
         except OSError as error:  # the folder can't take the final file: the parts stay
@@ -73,17 +101,29 @@ async def finalize(
                 f"; disk error: {error.strerror} writing {final}: the parts are kept in .partial/"
             )
             return out
+        placing = [Span(first)] if first is not None and not out.fragmented else None
     if not final.exists():
         out.state, out.reason = "failed", f"no file was written: {out.reason}"
         return out
     out.size_bytes = final.stat().st_size
-    out.facts = await file_facts(s.ffprobe, final)
-    if out.facts.video is None:
+    clock = time.monotonic()
+    placed = place(placing) if placing else None
+    if placed is not None and placed.video:
+        length = max(placed.video) - min(placed.video)
+        facts, out.thumbnail = await asyncio.gather(
+            _facts(s, final, placed),
+            make_thumbnail(s.ffmpeg, final, files.thumbnail(recording_id), length),
+        )
+    else:
+        facts = await _facts(s, final, None)
+        out.thumbnail = await make_thumbnail(
+            s.ffmpeg, final, files.thumbnail(recording_id), facts.duration_s
+        )
+    out.facts = facts
+    out.steps_s["facts and thumbnail"] = _lap(clock)
+    if facts.video is None:
         out.state, out.reason = "failed", f"the file holds no video: {out.reason}"
         return out
-    out.thumbnail = await make_thumbnail(
-        s.ffmpeg, final, files.thumbnail(recording_id), out.facts.duration_s
-    )
     offset = 0.0
     for n, span in enumerate(spans[:-1], start=1):  # part n begins where the ones before end
         offset += span or 0.0
@@ -96,15 +136,91 @@ async def finalize(
             )
         )
     if audio_expected is None:  # after a restart: the file's own audio track tells
-        audio_expected = out.facts.packets.has_audio_track
+        audio_expected = facts.packets.has_audio_track
+    clock = time.monotonic()
     out.health = assess(
-        out.facts.packets,
+        facts.packets,
         out.reconnects,
         audio_expected=audio_expected,
         state=out.state,
         end_reason=out.reason,
     )
+    out.steps_s["health"] = _lap(clock)
     return out
+
+
+async def _false() -> bool:
+    return False
+
+
+def _lap(since: float) -> float:
+    return round(time.monotonic() - since, 3)
+
+
+async def _cut_and_join(
+    s: RecorderSettings, parts: list[Path], final: Path, wanted_s: float | None
+) -> tuple[bool, list[Cut], dict[Path, PartPackets | None], list[dict[int, float] | None]]:
+    """Read every packet of every part and, meanwhile, cut and join them at the video's
+    edges read from each part's ends (two cores: ffprobe and FFmpeg side by side). The full
+    read has the last word: if it puts a part's video elsewhere, the parts are joined again.
+    Returns whether the join worked, the cuts, each part's packets and, per cut, the first
+    packets the join kept of it."""
+    gate = asyncio.Semaphore(READS_AT_ONCE)
+
+    async def read(part: Path) -> PartPackets | None:
+        async with gate:
+            return await read_packets(s.ffprobe, part)
+
+    reading = asyncio.gather(*(read(p) for p in parts))
+    edges = await asyncio.gather(*(video_edges(s.ffprobe, p) for p in parts))
+    early = _cuts(parts, edges, wanted_s) if all(e is not None for e in edges) else None
+    joining = asyncio.ensure_future(_join(s, early, final)) if early else None
+    reads = dict(zip(parts, await reading, strict=True))
+    cuts = _cuts(parts, [r.video_extent() if r else None for r in reads.values()], wanted_s)
+    if joining is not None:
+        joined, firsts = await joining
+        if early is not None and _same(early, cuts):
+            return joined, cuts, reads, firsts
+        log.warning("%s: the parts' video is not where their ends said; joining again", final)
+    joined, firsts = await _join(s, cuts, final)
+    return joined, cuts, reads, firsts
+
+
+async def _join(
+    s: RecorderSettings, cuts: list[Cut], final: Path
+) -> tuple[bool, list[dict[int, float] | None]]:
+    """Join the cuts; meanwhile read the first packets the join keeps of each."""
+    if not cuts:
+        return False, []
+    joined, *firsts = await asyncio.gather(
+        join_parts(s.ffmpeg, cuts, final), *(first_kept(s.ffprobe, c) for c in cuts)
+    )
+    return bool(joined), list(firsts)  # type: ignore[arg-type]
+
+
+def _same(a: list[Cut], b: list[Cut]) -> bool:
+    def close(x: float | None, y: float | None) -> bool:
+        return x == y or (x is not None and y is not None and abs(x - y) < 1e-6)
+
+    return len(a) == len(b) and all(
+        c.path == d.path and close(c.inpoint, d.inpoint) and close(c.length, d.length)
+        for c, d in zip(a, b, strict=True)
+    )
+
+
+async def _facts(s: RecorderSettings, final: Path, placed: Placed | None) -> FileFacts:
+    """The final file's facts: its index, and the placed packet times if it agrees with
+    them; else every packet read from the file."""
+    if placed is None:
+        return await file_facts(s.ffprobe, final)
+    info = await read_index(s.ffprobe, final, placed.last_frame_s - TAIL_S)
+    if info is None:
+        return await file_facts(s.ffprobe, final)
+    packets = confirm(placed, info)
+    if packets is None:
+        log.warning("%s: the packets are not where the join should put them; reading it", final)
+        return await file_facts(s.ffprobe, final, info)
+    return facts_of(info, packets)
 
 
 async def _fall_back(
@@ -133,12 +249,13 @@ def _remove(part: Path) -> None:
         log.warning("%s is in the final file but stays: %s", part, error)
 
 
-async def _cuts(s: RecorderSettings, parts: list[Path], wanted_s: float | None) -> list[Cut]:
+def _cuts(
+    parts: list[Path], extents: list[tuple[float, float] | None], wanted_s: float | None
+) -> list[Cut]:
     """Each part from its first video frame, as long as its video; a timed recording's
     parts together no longer than ``wanted_s``."""
     cuts, total = [], 0.0
-    for part in parts:
-        extent = await video_extent(s.ffprobe, part)
+    for part, extent in zip(parts, extents, strict=True):
         if extent is None:
             cuts.append(Cut(part, None, None))
             continue
