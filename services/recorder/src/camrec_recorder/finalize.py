@@ -3,10 +3,11 @@
 fails, remux the first part, or keep the fragmented file. Then read what the file holds and
 judge its health.
 
-Each part's packets are read once (:mod:`.packets`): that read gives the cut and, placed
-where the join puts them (:mod:`.timeline`), the final file's packet times for its health
-report, checked against the final file's index and its last seconds instead of reading the
-whole file again. The thumbnail is made while that check runs (two cores)."""
+No file is read through: each part's cut comes from its first and last seconds (the
+fragments' index finds them), the join reports every packet it writes (:mod:`.packets`),
+and that report, checked against the final file's index and last seconds
+(:mod:`.timeline`), is what the health report judges. The thumbnail is made while that check
+runs (two cores)."""
 
 from __future__ import annotations
 
@@ -21,19 +22,17 @@ from camrec_contracts.recordings import Reconnect, RecordingHealth, RecordingSta
 
 from .files import Files
 from .health import assess
-from .join import Cut, first_kept, join_parts
+from .join import Cut, join_parts
 from .media import FileFacts, facts_of, file_facts, make_thumbnail, read_index, remux
-from .packets import PartPackets, read_packets, video_edges
+from .packets import Written, video_extent
 from .settings import RecorderSettings
-from .timeline import Placed, Span, confirm, place
+from .timeline import confirm
 
 log = logging.getLogger(__name__)
 
 TAIL_S = 3.0
 """The final file's last seconds read to check the placed packet times at its end (at least
 one GOP: the read starts on the keyframe before)."""
-READS_AT_ONCE = 2
-"""Parts read at the same time (the recorder's machines have two cores)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class Final:
     reconnects: list[Reconnect] = field(default_factory=list)
     health: RecordingHealth | None = None
     steps_s: dict[str, float] = field(default_factory=dict)
-    """How long each step of the finish took (s): read, join, facts (with the thumbnail)."""
+    """How long each step of the finish took (s): cut, join, facts and thumbnail, health."""
 
 
 async def finalize(
@@ -78,21 +77,16 @@ async def finalize(
     parts = [p for p in files.parts(recording_id) if p.stat().st_size > 0]
     out = Final(state, reason, parts=len(parts))
     clock = time.monotonic()
-    joined, cuts, reads, firsts = await _cut_and_join(s, parts, final, wanted_s)
-    out.steps_s["read and join"] = _lap(clock)
+    extents = await asyncio.gather(*(video_extent(s.ffprobe, p) for p in parts))
+    cuts = _cuts(parts, list(extents), wanted_s)
     spans = [c.length for c in cuts]
-    placing: list[Span] | None = None
+    out.steps_s["cut"] = _lap(clock)
+    clock = time.monotonic()
+    joined, written = await join_parts(s.ffmpeg, cuts, final) if cuts else (False, None)
     if joined:
-        placing = [
-            Span(reads[c.path], c.inpoint, c.length, f)  # type: ignore[arg-type]
-            for c, f in zip(cuts, firsts, strict=True)
-        ]
-        if any(p.packets is None or p.first is None for p in placing):
-            placing = None
         for part in parts:
             _remove(part)
     elif parts:
-        first = reads[parts[0]]
         try:
             spans = await _fall_back(s, parts, final, spans, out)
         except OSError as error:  # the folder can't take the final file: the parts stay
@@ -101,17 +95,16 @@ async def finalize(
                 f"; disk error: {error.strerror} writing {final}: the parts are kept in .partial/"
             )
             return out
-        placing = [Span(first)] if first is not None and not out.fragmented else None
+    out.steps_s["join"] = _lap(clock)
     if not final.exists():
         out.state, out.reason = "failed", f"no file was written: {out.reason}"
         return out
     out.size_bytes = final.stat().st_size
     clock = time.monotonic()
-    placed = place(placing) if placing else None
-    if placed is not None and placed.video:
-        length = max(placed.video) - min(placed.video)
+    if written is not None and written.video:
+        length = max(written.video) - min(written.video)
         facts, out.thumbnail = await asyncio.gather(
-            _facts(s, final, placed),
+            _facts(s, final, written),
             make_thumbnail(s.ffmpeg, final, files.thumbnail(recording_id), length),
         )
     else:
@@ -149,76 +142,21 @@ async def finalize(
     return out
 
 
-async def _false() -> bool:
-    return False
-
-
 def _lap(since: float) -> float:
     return round(time.monotonic() - since, 3)
 
 
-async def _cut_and_join(
-    s: RecorderSettings, parts: list[Path], final: Path, wanted_s: float | None
-) -> tuple[bool, list[Cut], dict[Path, PartPackets | None], list[dict[int, float] | None]]:
-    """Read every packet of every part and, meanwhile, cut and join them at the video's
-    edges read from each part's ends (two cores: ffprobe and FFmpeg side by side). The full
-    read has the last word: if it puts a part's video elsewhere, the parts are joined again.
-    Returns whether the join worked, the cuts, each part's packets and, per cut, the first
-    packets the join kept of it."""
-    gate = asyncio.Semaphore(READS_AT_ONCE)
-
-    async def read(part: Path) -> PartPackets | None:
-        async with gate:
-            return await read_packets(s.ffprobe, part)
-
-    reading = asyncio.gather(*(read(p) for p in parts))
-    edges = await asyncio.gather(*(video_edges(s.ffprobe, p) for p in parts))
-    early = _cuts(parts, edges, wanted_s) if all(e is not None for e in edges) else None
-    joining = asyncio.ensure_future(_join(s, early, final)) if early else None
-    reads = dict(zip(parts, await reading, strict=True))
-    cuts = _cuts(parts, [r.video_extent() if r else None for r in reads.values()], wanted_s)
-    if joining is not None:
-        joined, firsts = await joining
-        if early is not None and _same(early, cuts):
-            return joined, cuts, reads, firsts
-        log.warning("%s: the parts' video is not where their ends said; joining again", final)
-    joined, firsts = await _join(s, cuts, final)
-    return joined, cuts, reads, firsts
-
-
-async def _join(
-    s: RecorderSettings, cuts: list[Cut], final: Path
-) -> tuple[bool, list[dict[int, float] | None]]:
-    """Join the cuts; meanwhile read the first packets the join keeps of each."""
-    if not cuts:
-        return False, []
-    joined, *firsts = await asyncio.gather(
-        join_parts(s.ffmpeg, cuts, final), *(first_kept(s.ffprobe, c) for c in cuts)
-    )
-    return bool(joined), list(firsts)  # type: ignore[arg-type]
-
-
-def _same(a: list[Cut], b: list[Cut]) -> bool:
-    def close(x: float | None, y: float | None) -> bool:
-        return x == y or (x is not None and y is not None and abs(x - y) < 1e-6)
-
-    return len(a) == len(b) and all(
-        c.path == d.path and close(c.inpoint, d.inpoint) and close(c.length, d.length)
-        for c, d in zip(a, b, strict=True)
-    )
-
-
-async def _facts(s: RecorderSettings, final: Path, placed: Placed | None) -> FileFacts:
-    """The final file's facts: its index, and the placed packet times if it agrees with
-    them; else every packet read from the file."""
-    if placed is None:
+async def _facts(s: RecorderSettings, final: Path, written: Written | None) -> FileFacts:
+    """The final file's facts: its index, and the packet times the join reported if the
+    file agrees with them; else every packet read from the file."""
+    if written is None or not written.video:
         return await file_facts(s.ffprobe, final)
-    info = await read_index(s.ffprobe, final, placed.last_frame_s - TAIL_S)
+    info = await read_index(s.ffprobe, final, max(written.video) - TAIL_S)
     if info is None:
         return await file_facts(s.ffprobe, final)
-    packets = confirm(placed, info)
+    packets = confirm(written, info)
     if packets is None:
-        log.warning("%s: the packets are not where the join should put them; reading it", final)
+        log.warning("%s: the file is not what the join reported; reading it", final)
         return await file_facts(s.ffprobe, final, info)
     return facts_of(info, packets)
 

@@ -1,5 +1,5 @@
-"""Cut and join a recording's parts by copy with FFmpeg's concat demuxer, and ask that demuxer
-where it starts each part (which packets it keeps before the part's first frame)."""
+"""Cut and join a recording's parts by copy with FFmpeg's concat demuxer, in one pass that
+also reports every packet it writes (for the health report: nothing is read again)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .ffmpeg_args import concat_args
-from .media import run_tool
+from .packets import REPORT, Written, copy_reporting
 
 log = logging.getLogger(__name__)
-
-HEAD_S = 1.0
-"""Seconds of a part read through the concat demuxer to see where each stream starts: the
-audio it keeps before the first frame is the packet under that frame (tens of ms)."""
 
 
 @dataclass(frozen=True)
@@ -54,37 +50,20 @@ def _listing(cuts: list[Cut]) -> Iterator[Path]:
         yield Path(listing.name)
 
 
-async def join_parts(ffmpeg: str, cuts: list[Cut], output: Path, timeout_s: float = 600) -> bool:
+def join_args(ffmpeg: str, listing: Path, output: Path) -> list[str]:
+    """The join (``concat_args``) with the packet report as a second output."""
+    return [*concat_args(ffmpeg, listing, output), *REPORT]
+
+
+async def join_parts(
+    ffmpeg: str, cuts: list[Cut], output: Path, timeout_s: float = 600
+) -> tuple[bool, Written | None]:
     """Cut and join fragmented parts (one or more) by copy, back to back, into one regular
-    MP4; on failure ``output`` is removed."""
+    MP4: whether it worked (on failure ``output`` is removed) and the packets it wrote."""
     with _listing(cuts) as listing:
-        code, _, err = await run_tool(concat_args(ffmpeg, listing, output), timeout_s)
+        code, err, written = await copy_reporting(join_args(ffmpeg, listing, output), timeout_s)
     if code != 0 or not output.exists() or output.stat().st_size == 0:
         log.warning("joining %d parts failed: %s", len(cuts), err.decode(errors="replace")[-300:])
         output.unlink(missing_ok=True)
-        return False
-    return True
-
-
-async def first_kept(ffprobe: str, cut: Cut) -> dict[int, float] | None:
-    """Each stream's first packet the join keeps of this part: its pts on the part's own
-    timeline, by stream index (a stream with none in the first second: not there). Read
-    through the concat demuxer itself rather than mirroring its seek (FFmpeg's MP4 demuxer
-    seeks each track on its edit-list-free timeline); None when ffprobe fails."""
-    if cut.inpoint is None or not cut.length:
-        return None
-    with _listing([cut]) as listing:
-        code, out, _ = await run_tool(
-            [ffprobe, "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-             "-read_intervals", f"%+{HEAD_S}", "-show_entries", "packet=stream_index,pts_time",
-             "-of", "csv=p=0"],
-            30,
-        )  # fmt: skip
-    if code != 0:
-        return None
-    first: dict[int, float] = {}
-    for line in out.decode(errors="replace").split():
-        index, _, pts = line.partition(",")
-        with contextlib.suppress(ValueError):
-            first.setdefault(int(index), float(pts) + cut.inpoint)
-    return first
+        return False, None
+    return True, written
