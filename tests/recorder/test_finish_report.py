@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from camrec_recorder.extent import extent
 from camrec_recorder.ffmpeg_args import concat_args
 from camrec_recorder.join import join_args
-from camrec_recorder.packets import REPORT, Written, _Report, extent
+from camrec_recorder.report import REPORT, Written, _Report
 from camrec_recorder.timeline import confirm
 
 FRAMECRC = b"""#extradata 0:       34, 0x7c5f07e9

@@ -4,7 +4,7 @@ fails, remux the first part, or keep the fragmented file. Then read what the fil
 judge its health.
 
 No file is read through: each part's cut comes from its first and last seconds (the
-fragments' index finds them), the join reports every packet it writes (:mod:`.packets`),
+fragments' index finds them), the join reports every packet it writes (:mod:`.report`),
 and that report, checked against the final file's index and last seconds
 (:mod:`.timeline`), is what the health report judges. The thumbnail is made while that check
 runs (two cores)."""
@@ -20,11 +20,12 @@ from pathlib import Path
 
 from camrec_contracts.recordings import Reconnect, RecordingHealth, RecordingState
 
+from .extent import video_extent
 from .files import Files
 from .health import assess
 from .join import Cut, join_parts
 from .media import FileFacts, facts_of, file_facts, make_thumbnail, read_index, remux
-from .packets import Written, video_extent
+from .report import Written
 from .settings import RecorderSettings
 from .timeline import confirm
 
@@ -139,6 +140,7 @@ async def finalize(
         end_reason=out.reason,
     )
     out.steps_s["health"] = _lap(clock)
+    log.info("%s finished: %s s", final.name, out.steps_s)
     return out
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .ffmpeg_args import concat_args
-from .packets import REPORT, Written, copy_reporting
+from .report import REPORT, Written, copy_reporting
 
 log = logging.getLogger(__name__)
 

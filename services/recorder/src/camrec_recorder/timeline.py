@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .health import PacketTimes
-from .packets import Written
+from .report import Written
 
 SAME_S = 0.001
 """Two times of one packet agree within this: the final file's video start is held in the

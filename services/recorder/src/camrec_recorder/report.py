@@ -1,7 +1,6 @@
-"""Packet times without decoding: where a part's video starts and ends (the cut), from its
-first and last seconds (the fragments' index finds them), and every packet the join writes,
-from the join itself (FFmpeg's ``framecrc`` of its copy, a second output of the same pass),
-so no file is read through for the finish."""
+"""Every packet a copy writes, from the copy itself: FFmpeg's ``framecrc`` as a second output
+of the same pass (the join), read as it comes. The health report judges that, so no file is
+read through for the finish."""
 
 from __future__ import annotations
 
@@ -15,74 +14,15 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
-
-from .media import run_tool
 
 log = logging.getLogger(__name__)
 
-HEAD_S = 12.0
-"""Seconds read from a part's start for its first video frame: the audio FFmpeg writes while
-it waits for the first keyframe is up to a GOP long (cameras: up to 10 s)."""
-TAIL_S = 4.0
-"""Seconds read before a part's end for its last frame (the read starts at the keyframe
-before: it holds the last frames)."""
 CHUNK = 1 << 20
-"""Bytes of the join's packet report parsed at a time (2 h of 25 fps video and 48 kHz AAC:
-518 400 lines, 31 MB)."""
+"""Bytes of the report parsed at a time (2 h of 25 fps video and 48 kHz AAC: 518 400 lines,
+31 MB)."""
 REPORT = ["-map", "0", "-c", "copy", "-f", "framecrc", "pipe:1"]
 """A second output for a copy: one line per packet written (stream, dts, pts, duration in
 the stream's time base, size, checksum)."""
-
-
-def extent(spans: list[tuple[float, float]]) -> tuple[float, float] | None:
-    """Where video starts and how long it lasts, from its packets' (start, end) spans: first
-    start to the last packet's end (its duration included)."""
-    if not spans:
-        return None
-    spans = sorted(spans)
-    last_start, last_end = spans[-1]
-    if last_end <= last_start:  # the last frame's duration is not stored: take the usual one
-        gaps = sorted(b[0] - a[0] for a, b in itertools.pairwise(spans))
-        last_end = last_start + (gaps[len(gaps) // 2] if gaps else 0.04)
-    return spans[0][0], max(last_end, max(end for _, end in spans)) - spans[0][0]
-
-
-async def _video_spans(
-    ffprobe: str, path: Path, interval: str | None
-) -> tuple[list[tuple[float, float]], float | None]:
-    """The video packets' (start, end) in ``interval`` (all without one), and the file's
-    duration."""
-    code, out, _ = await run_tool(
-        [ffprobe, "-v", "error", "-select_streams", "v:0",
-         *(["-read_intervals", interval] if interval else []),
-         "-show_entries", "format=duration:packet=pts_time,duration_time",
-         "-of", "csv=p=1", str(path)],
-        30 if interval else 300,
-    )  # fmt: skip
-    spans, duration = [], None
-    for line in out.decode(errors="replace").split() if code == 0 else []:
-        fields = line.split(",")
-        with contextlib.suppress(ValueError, IndexError):
-            if fields[0] == "format":
-                duration = float(fields[1])
-            elif fields[0] == "packet":
-                pts = float(fields[1])
-                length = float(fields[2]) if fields[2] != "N/A" else 0.0
-                spans.append((pts, pts + length))
-    return spans, duration
-
-
-async def video_extent(ffprobe: str, path: Path) -> tuple[float, float] | None:
-    """The part's video extent from its first and last seconds (a fraction of a second for
-    2 h); from every video packet when those don't show both ends."""
-    head, duration = await _video_spans(ffprobe, path, f"%+{HEAD_S:g}")
-    if head and duration is not None:
-        tail, _ = await _video_spans(ffprobe, path, f"{max(duration - TAIL_S, 0):.3f}%")
-        if tail:
-            return extent(sorted(set(head + tail)))
-    spans, _ = await _video_spans(ffprobe, path, None)
-    return extent(spans)
 
 
 @dataclass
