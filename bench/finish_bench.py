@@ -4,6 +4,7 @@ took (recorder + FFmpeg/ffprobe) and the machine's load beside each run. Figures
 pass/fail: the target is ≤ 10 s for 2 h on an idle machine (issue 14).
 
     .tools/bin/uv run --locked python bench/finish_bench.py [--seconds 7200] [--runs 3]
+        [--size 1280x720 --kbps 2000]
 """
 
 from __future__ import annotations
@@ -59,12 +60,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=7200)
     parser.add_argument("--size", default="320x240")
+    parser.add_argument("--kbps", type=int, default=150, help="video bitrate (bytes to copy)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="camrec-finish-") as tmp:
         source = Path(tmp) / "part.mp4"
         started = time.monotonic()
-        make_long_fmp4(source, args.seconds, size=args.size)
+        make_long_fmp4(source, args.seconds, size=args.size, video_kbps=args.kbps)
         made_s, mb = time.monotonic() - started, source.stat().st_size / 1e6
         print(f"synthetic part: {args.seconds:g} s, {args.size}, {mb:.0f} MB, {made_s:.1f} s")
         for n in range(args.runs):

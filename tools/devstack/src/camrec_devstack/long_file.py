@@ -29,6 +29,7 @@ def make_long_fmp4(
     *,
     size: str = "320x240",
     fps: int = 25,
+    video_kbps: int = 150,
     audio: bool = True,
     timeout_s: float = 120,
 ) -> Path:
@@ -47,7 +48,7 @@ def make_long_fmp4(
     encode += [
         "-t", str(CLIP_S), "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
         "-pix_fmt", "yuv420p", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
-        "-b:v", "150k", "-video_track_timescale", "90000",
+        "-b:v", f"{video_kbps}k", "-video_track_timescale", "90000",
     ]  # fmt: skip
     if audio:
         encode += ["-c:a", "aac", "-b:a", "32k", "-ac", "1"]
