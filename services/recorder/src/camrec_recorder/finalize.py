@@ -32,7 +32,7 @@ from .timeline import confirm
 log = logging.getLogger(__name__)
 
 TAIL_S = 3.0
-"""The final file's last seconds read to check the placed packet times at its end (at least
+"""The final file's last seconds read to check the reported packet times at its end (at least
 one GOP: the read starts on the keyframe before)."""
 
 
