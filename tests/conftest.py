@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.mediamtx",
     "tests.fixtures.cameras",
     "tests.fixtures.proxy",
+    "tests.fixtures.long_file",
 ]

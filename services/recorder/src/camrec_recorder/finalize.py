@@ -1,23 +1,39 @@
 """From the parts FFmpeg wrote to the final file: cut each part to its video and join them
 (one part or several, when the source dropped and came back) into a regular MP4; if that
 fails, remux the first part, or keep the fragmented file. Then read what the file holds and
-judge its health."""
+judge its health.
+
+No file is read through: each part's cut comes from its first and last seconds (the
+fragments' index finds them), the join reports every packet it writes (:mod:`.report`),
+and that report, checked against the final file's index and last seconds
+(:mod:`.timeline`), is what the health report judges. The thumbnail is made while that check
+runs (two cores)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from camrec_contracts.recordings import Reconnect, RecordingHealth, RecordingState
 
+from .extent import video_extent
 from .files import Files
 from .health import assess
-from .media import Cut, FileFacts, file_facts, join_parts, make_thumbnail, remux, video_extent
+from .join import Cut, join_parts
+from .media import FileFacts, facts_of, file_facts, make_thumbnail, read_index, remux
+from .report import Written
 from .settings import RecorderSettings
+from .timeline import confirm
 
 log = logging.getLogger(__name__)
+
+TAIL_S = 3.0
+"""The final file's last seconds read to check the reported packet times at its end (at least
+one GOP: the read starts on the keyframe before)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,8 @@ class Final:
     size_bytes: int = 0
     reconnects: list[Reconnect] = field(default_factory=list)
     health: RecordingHealth | None = None
+    steps_s: dict[str, float] = field(default_factory=dict)
+    """How long each step of the finish took (s): cut, join, facts and thumbnail, health."""
 
 
 async def finalize(
@@ -58,10 +76,15 @@ async def finalize(
     the first packet, and the video only starts at the first keyframe."""
     final = files.final(file_name)
     parts = [p for p in files.parts(recording_id) if p.stat().st_size > 0]
-    cuts = await _cuts(s, parts, wanted_s)
-    spans = [c.length for c in cuts]
     out = Final(state, reason, parts=len(parts))
-    if parts and await join_parts(s.ffmpeg, cuts, final):
+    clock = time.monotonic()
+    extents = await asyncio.gather(*(video_extent(s.ffprobe, p) for p in parts))
+    cuts = _cuts(parts, list(extents), wanted_s)
+    spans = [c.length for c in cuts]
+    out.steps_s["cut"] = _lap(clock)
+    clock = time.monotonic()
+    joined, written = await join_parts(s.ffmpeg, cuts, final) if cuts else (False, None)
+    if joined:
         for part in parts:
             _remove(part)
     elif parts:
@@ -73,17 +96,28 @@ async def finalize(
                 f"; disk error: {error.strerror} writing {final}: the parts are kept in .partial/"
             )
             return out
+    out.steps_s["join"] = _lap(clock)
     if not final.exists():
         out.state, out.reason = "failed", f"no file was written: {out.reason}"
         return out
     out.size_bytes = final.stat().st_size
-    out.facts = await file_facts(s.ffprobe, final)
-    if out.facts.video is None:
+    clock = time.monotonic()
+    if written is not None and written.video:
+        length = max(written.video) - min(written.video)
+        facts, out.thumbnail = await asyncio.gather(
+            _facts(s, final, written),
+            make_thumbnail(s.ffmpeg, final, files.thumbnail(recording_id), length),
+        )
+    else:
+        facts = await _facts(s, final, None)
+        out.thumbnail = await make_thumbnail(
+            s.ffmpeg, final, files.thumbnail(recording_id), facts.duration_s
+        )
+    out.facts = facts
+    out.steps_s["facts and thumbnail"] = _lap(clock)
+    if facts.video is None:
         out.state, out.reason = "failed", f"the file holds no video: {out.reason}"
         return out
-    out.thumbnail = await make_thumbnail(
-        s.ffmpeg, final, files.thumbnail(recording_id), out.facts.duration_s
-    )
     offset = 0.0
     for n, span in enumerate(spans[:-1], start=1):  # part n begins where the ones before end
         offset += span or 0.0
@@ -96,15 +130,37 @@ async def finalize(
             )
         )
     if audio_expected is None:  # after a restart: the file's own audio track tells
-        audio_expected = out.facts.packets.has_audio_track
+        audio_expected = facts.packets.has_audio_track
+    clock = time.monotonic()
     out.health = assess(
-        out.facts.packets,
+        facts.packets,
         out.reconnects,
         audio_expected=audio_expected,
         state=out.state,
         end_reason=out.reason,
     )
+    out.steps_s["health"] = _lap(clock)
+    log.info("%s finished: %s s", final.name, out.steps_s)
     return out
+
+
+def _lap(since: float) -> float:
+    return round(time.monotonic() - since, 3)
+
+
+async def _facts(s: RecorderSettings, final: Path, written: Written | None) -> FileFacts:
+    """The final file's facts: its index, and the packet times the join reported if the
+    file agrees with them; else every packet read from the file."""
+    if written is None or not written.video:
+        return await file_facts(s.ffprobe, final)
+    info = await read_index(s.ffprobe, final, max(written.video) - TAIL_S)
+    if info is None:
+        return await file_facts(s.ffprobe, final)
+    packets = confirm(written, info)
+    if packets is None:
+        log.warning("%s: the file is not what the join reported; reading it", final)
+        return await file_facts(s.ffprobe, final, info)
+    return facts_of(info, packets)
 
 
 async def _fall_back(
@@ -133,12 +189,13 @@ def _remove(part: Path) -> None:
         log.warning("%s is in the final file but stays: %s", part, error)
 
 
-async def _cuts(s: RecorderSettings, parts: list[Path], wanted_s: float | None) -> list[Cut]:
+def _cuts(
+    parts: list[Path], extents: list[tuple[float, float] | None], wanted_s: float | None
+) -> list[Cut]:
     """Each part from its first video frame, as long as its video; a timed recording's
     parts together no longer than ``wanted_s``."""
     cuts, total = [], 0.0
-    for part in parts:
-        extent = await video_extent(s.ffprobe, part)
+    for part, extent in zip(parts, extents, strict=True):
         if extent is None:
             cuts.append(Cut(part, None, None))
             continue

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import logging
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from camrec_contracts.recordings import RecordedAudio, RecordedVideo
 
-from .ffmpeg_args import concat_args, remux_args, thumbnail_args
+from .ffmpeg_args import remux_args, thumbnail_args
 from .health import PacketTimes
 
 log = logging.getLogger(__name__)
@@ -40,70 +38,6 @@ async def remux(ffmpeg: str, fragmented: Path, output: Path, timeout_s: float = 
     code, _, err = await run_tool(remux_args(ffmpeg, fragmented, output), timeout_s)
     if code != 0 or not output.exists() or output.stat().st_size == 0:
         log.warning("remux of %s failed: %s", fragmented.name, err.decode(errors="replace")[-300:])
-        output.unlink(missing_ok=True)
-        return False
-    return True
-
-
-async def video_extent(ffprobe: str, path: Path) -> tuple[float, float] | None:
-    """Where the video starts in the file and how long it lasts: first video packet's start
-    to the last one's end (its duration included), from the packet table: no decode."""
-    code, out, _ = await run_tool(
-        [ffprobe, "-v", "error", "-select_streams", "v:0",
-         "-show_entries", "packet=pts_time,duration_time", "-of", "json", str(path)],
-        timeout_s=120,
-    )  # fmt: skip
-    if code != 0:
-        return None
-    spans = []
-    for packet in json.loads(out or b"{}").get("packets", []):
-        with contextlib.suppress(KeyError, ValueError):
-            pts = float(packet["pts_time"])
-            spans.append((pts, pts + float(packet.get("duration_time", 0) or 0)))
-    if not spans:
-        return None
-    spans.sort()
-    last_start, last_end = spans[-1]
-    if last_end <= last_start:  # the last frame's duration is not stored: take the usual one
-        gaps = sorted(b[0] - a[0] for a, b in itertools.pairwise(spans))
-        last_end = last_start + (gaps[len(gaps) // 2] if gaps else 0.04)
-    return spans[0][0], max(last_end, *(end for _, end in spans)) - spans[0][0]
-
-
-@dataclass(frozen=True)
-class Cut:
-    """One part in the final file: from its first video frame (``inpoint``), this long."""
-
-    path: Path
-    inpoint: float | None
-    length: float | None
-
-
-async def join_parts(ffmpeg: str, cuts: list[Cut], output: Path, timeout_s: float = 600) -> bool:
-    """Cut and join fragmented parts (one or more) by copy, back to back, into one regular
-    MP4; on failure ``output`` is removed. The concat demuxer is told, per part:
-    - ``inpoint``: its first video frame (a keyframe). The audio FFmpeg wrote while waiting
-      for it (up to a GOP) is left out: the file opens on a picture;
-    - ``duration``: its video's length. Left to itself the demuxer starts the next part at
-      the last frame's timestamp, one frame too early (a variable-rate source then had two
-      frames 30 ms out of order at the join);
-    - ``outpoint``: where a timed recording's last part is cut to the length asked for."""
-    lines = []
-    for cut in cuts:
-        lines.append(f"file '{cut.path.resolve()}'")
-        if cut.inpoint is not None and cut.length:
-            lines += [
-                f"inpoint {cut.inpoint:.6f}",
-                f"outpoint {cut.inpoint + cut.length:.6f}",
-                f"duration {cut.length:.6f}",
-            ]
-    # The listing goes to the system's temporary folder: the recordings folder may be full.
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="camrec-parts-") as listing:
-        listing.write("\n".join(lines) + "\n")
-        listing.flush()
-        code, _, err = await run_tool(concat_args(ffmpeg, Path(listing.name), output), timeout_s)
-    if code != 0 or not output.exists() or output.stat().st_size == 0:
-        log.warning("joining %d parts failed: %s", len(cuts), err.decode(errors="replace")[-300:])
         output.unlink(missing_ok=True)
         return False
     return True
@@ -154,31 +88,33 @@ def parse_packets(text: str, video_index: int | None, audio_index: int | None) -
     return PacketTimes(video=video, audio=audio, has_audio_track=audio_index is not None)
 
 
-async def file_facts(ffprobe: str, path: Path) -> FileFacts:
-    """Duration, codecs and the real timing of every video and audio packet (no decode)."""
-    code, out, _ = await run_tool(
-        [ffprobe, "-v", "error", "-show_entries",
-         "format=duration:stream=index,codec_type,codec_name,width,height,sample_rate,channels",
+STREAM_FACTS = "stream=index,codec_type,codec_name,width,height,sample_rate,channels"
+
+
+async def read_index(ffprobe: str, path: Path, tail_from_s: float) -> dict[str, Any] | None:
+    """What a regular MP4's index says without reading the file (duration; each track's
+    codec, start and packet count) and the packets from ``tail_from_s`` to the end (the
+    index finds them: no scan), as ffprobe JSON; None when ffprobe can't read the file."""
+    code, out, err = await run_tool(
+        [ffprobe, "-v", "error", "-read_intervals", f"{max(tail_from_s, 0):.3f}%",
+         "-show_entries", f"format=duration:{STREAM_FACTS},start_time,nb_frames"
+         ":packet=stream_index,pts_time",
          "-of", "json", str(path)],
         60,
     )  # fmt: skip
     if code != 0:
-        return FileFacts(None, None, None)
-    info = json.loads(out or b"{}")
+        log.warning("ffprobe %s failed: %s", path.name, err.decode(errors="replace")[-300:])
+        return None
+    info: dict[str, Any] = json.loads(out or b"{}")
+    return info
+
+
+def facts_of(info: dict[str, Any], packets: PacketTimes) -> FileFacts:
+    """The file's facts from ffprobe's ``format`` and ``streams`` and its packet times."""
     streams = info.get("streams", [])
     v = next((s for s in streams if s.get("codec_type") == "video"), None)
     a = next((s for s in streams if s.get("codec_type") == "audio"), None)
     duration = info.get("format", {}).get("duration")
-    code, out, _ = await run_tool(
-        [ffprobe, "-v", "error", "-show_entries", "packet=stream_index,pts_time,duration_time",
-         "-of", "compact=p=0", str(path)],
-        300,
-    )  # fmt: skip
-    packets = parse_packets(
-        out.decode(errors="replace") if code == 0 else "",
-        v.get("index") if v else None,
-        a.get("index") if a else None,
-    )
     video = None
     if v is not None:
         avg, low, high = _intervals_ms(list(packets.video))
@@ -201,6 +137,34 @@ async def file_facts(ffprobe: str, path: Path) -> FileFacts:
         )
     )
     return FileFacts(float(duration) if duration else None, video, audio, packets)
+
+
+async def file_facts(ffprobe: str, path: Path, info: dict[str, Any] | None = None) -> FileFacts:
+    """Duration, codecs and the real timing of every video and audio packet (no decode),
+    read from the whole file (``info``: its format and streams, when already read)."""
+    if info is None:
+        code, out, _ = await run_tool(
+            [ffprobe, "-v", "error", "-show_entries", f"format=duration:{STREAM_FACTS}",
+             "-of", "json", str(path)],
+            60,
+        )  # fmt: skip
+        if code != 0:
+            return FileFacts(None, None, None)
+        info = json.loads(out or b"{}")
+    streams = info.get("streams", [])
+    v = next((s for s in streams if s.get("codec_type") == "video"), None)
+    a = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    code, out, _ = await run_tool(
+        [ffprobe, "-v", "error", "-show_entries", "packet=stream_index,pts_time,duration_time",
+         "-of", "compact=p=0", str(path)],
+        300,
+    )  # fmt: skip
+    packets = parse_packets(
+        out.decode(errors="replace") if code == 0 else "",
+        v.get("index") if v else None,
+        a.get("index") if a else None,
+    )
+    return facts_of(info, packets)
 
 
 async def make_thumbnail(ffmpeg: str, video: Path, output: Path, duration_s: float | None) -> bool:
