@@ -9,7 +9,6 @@ parameters, as it would after a real 2 h recording."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 from pathlib import Path
 
@@ -20,45 +19,20 @@ from camrec_contracts.events import subscribe_events
 from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
 from camrec_devstack.cameras.rtsp import H264_AAC, start_rtsp_cameras
 from camrec_devstack.paths import binary
+from tests.fixtures.long_file import CLIP_S, loop_own_part
 from tests.media import codecs, probe_streams
 from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for, wait_recorded
 
 LONG_S = 7200
-CLIP_S = 4
-"""Two GOPs of the simulator (a keyframe every 2 s), so each loop starts on a keyframe."""
 STOP_REPLY_S = 2.0
 """Issue 14's target. The reply waits for FFmpeg's exit (0.1-0.3 s measured) and the catalog
 write, never for the finish, whatever the length."""
 
 
-def loop_to_long_part(ffmpeg: str, partial: Path, out: Path) -> float:
-    """``CLIP_S`` of the recording's own fragmented file from a keyframe, looped to ``LONG_S``
-    into a fragmented MP4 like the recorder writes; returns how long making it took."""
-    began = time.monotonic()
-    clip = out.with_name("clip.mp4")
-    quiet = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
-    subprocess.run(
-        [*quiet, "-ss", "2", "-i", str(partial), "-t", str(CLIP_S), "-c", "copy", str(clip)],
-        check=True,
-        timeout=60,
-    )
-    subprocess.run(
-        [
-            *quiet, "-stream_loop", "-1", "-i", str(clip), "-t", str(LONG_S), "-c", "copy",
-            "-f", "mp4", "-movflags", "+frag_keyframe+delay_moov+default_base_moof",
-            "-frag_duration", "1000000", str(out),
-        ],
-        check=True,
-        timeout=600,
-    )  # fmt: skip
-    clip.unlink()
-    return time.monotonic() - began
-
-
 async def test_stop_answers_within_2_s_on_a_two_hour_recording(
     rapi: httpx.AsyncClient, bus: Bus, recorders: Recorders, tmp_path: Path
 ) -> None:
-    # A small picture keeps the 2 h part small (~70 kbit/s of video here: ~80 MB)
+    # A small picture keeps the 2 h part small (440-660 MB measured; at 720p it is GBs)
     cameras = start_rtsp_cameras(tmp_path / "cameras", size="320x180")
     events: list[RecordingEvent] = []
     try:
@@ -76,7 +50,7 @@ async def test_stop_answers_within_2_s_on_a_two_hour_recording(
         partial = recorders.root / ".partial" / f"{rid}.mp4"
         long_part = recorders.root / ".partial" / f"{rid}.part1.mp4"
         made_s = await asyncio.to_thread(
-            loop_to_long_part, binary("ffmpeg"), partial, tmp_path / "long.mp4"
+            loop_own_part, binary("ffmpeg"), partial, tmp_path / "long.mp4", LONG_S
         )
         (tmp_path / "long.mp4").replace(long_part)
 

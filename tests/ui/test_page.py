@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 
 from camrec_devstack.cameras.rtsp import H264_NOAUDIO
+from camrec_devstack.paths import binary
+from tests.fixtures.long_file import loop_own_part
 from tests.ui.conftest import UiStack, Watched
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ui")]
@@ -183,3 +186,44 @@ async def test_the_page_recovers_by_itself_when_the_api_comes_back(
         await expect(page.locator("article.session")).to_have_count(1, timeout=10_000)
         await client.delete(f"/api/sessions/{response.json()['id']}")
     await expect(page.locator("article.session")).to_have_count(0)
+
+
+async def test_a_long_recording_shows_finalizing_then_its_end(
+    ui_stack: UiStack, watched: Watched
+) -> None:
+    """The stop of a long recording is answered before its file is final: the card says
+    "finalizing…" (and offers no second stop), then the list shows the end."""
+    page = watched.page
+    await watched.open(ui_stack.url)
+    card = await open_camera(page, ui_stack.rtsp.url(H264_NOAUDIO))
+    session_id = await card.get_attribute("data-session-id")
+    await card.get_by_role("button", name="Until stopped", exact=True).click()
+    await card.get_by_role("button", name="Start recording").click()
+    progress = card.get_by_test_id("recording-progress")
+    # past 2 + CLIP_S + 1 s of file: what loop_own_part reads
+    await expect(progress.locator(".elapsed")).to_have_text(
+        re.compile(r"^0:(0[7-9]|[1-5]\d)$"), timeout=30_000
+    )
+    async with httpx.AsyncClient(base_url=ui_stack.url, timeout=10) as api:
+        listed = (await api.get("/api/recordings")).json()["recordings"]
+    rid = next(r["id"] for r in listed if r["session_id"] == session_id)
+    partial_dir = ui_stack.stack.s.recordings_dir / ".partial"
+    # Ten minutes of this 720p camera (~0.5 GB) take the finish well over the 0.5 s a stop
+    # waits for it (the 2 h test: 6.7 s for 0.66 GB), so the page sees `finalizing`.
+    long_part = partial_dir / "long.mp4"
+    await asyncio.to_thread(
+        loop_own_part, binary("ffmpeg"), partial_dir / f"{rid}.mp4", long_part, 600
+    )
+    long_part.replace(partial_dir / f"{rid}.part1.mp4")
+
+    await card.get_by_role("button", name="Stop recording").click()
+    await expect(progress.locator(".state")).to_have_text("finalizing…", timeout=10_000)
+    await expect(card.get_by_role("button", name="Stop recording")).to_be_disabled()
+    item = page.locator("li.recording").first
+    await expect(item.get_by_test_id("recording-state")).to_have_text("stopped", timeout=60_000)
+    duration = seconds(await item.get_by_test_id("recording-duration").inner_text())
+    assert duration >= 600, duration  # the ten minutes and the recorded part, joined
+    await item.get_by_role("button", name="Delete").click()  # the confirm is accepted
+    await card.get_by_role("button", name="Close session").click()
+    await expect(page.locator("article.session")).to_have_count(0)
+    assert watched.problems == []
