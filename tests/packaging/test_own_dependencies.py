@@ -81,6 +81,11 @@ def install_alone(member: Member, environment: Path) -> float:
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     start = time.monotonic()
     sync = ["sync", "--locked", "--no-dev", "--no-editable", "--package", member.name]
+    # Our own packages built afresh: uv keys a cached build of a local package on its
+    # pyproject.toml, not its sources, so a module added or changed since was missing from
+    # the wheel ("cannot import name 'kv_keys'", seen once the contracts changed).
+    for own in MEMBERS:
+        sync += ["--reinstall-package", own.name]
     result = subprocess.run(
         [binary("uv"), *sync, "--python", python],
         cwd=REPO,
