@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import (
     Browser,
@@ -52,6 +53,20 @@ def ui_stack(
         yield UiStack(stack, rtsp_cameras)
     finally:
         stack.stop()
+
+
+@pytest.fixture(autouse=True)
+def _sessions_closed_after(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each UI test starts from a page with no camera open, whatever the one before left:
+    a test that failed with 3 sessions open made the next two fail on "3 of 3 sessions open"
+    (CI, stop 19)."""
+    yield
+    if "ui_stack" not in request.fixturenames:
+        return
+    ui: UiStack = request.getfixturevalue("ui_stack")
+    with httpx.Client(base_url=ui.url, timeout=30) as client:
+        for session in client.get("/api/sessions").json()["sessions"]:
+            client.delete(f"/api/sessions/{session['id']}")
 
 
 @dataclass

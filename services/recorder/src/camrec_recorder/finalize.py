@@ -22,7 +22,7 @@ from camrec_contracts.recordings import Reconnect, RecordingHealth, RecordingSta
 
 from .extent import video_extent
 from .files import Files
-from .health import assess
+from .health import PacketTimes, assess
 from .join import Cut, join_parts
 from .media import FileFacts, facts_of, file_facts, make_thumbnail, read_index, remux
 from .report import Written
@@ -140,6 +140,10 @@ async def finalize(
         end_reason=out.reason,
     )
     out.steps_s["health"] = _lap(clock)
+    # The packet times (2 h: ~45 MB of floats) are judged; keep none of them. A reference
+    # to them outlived the finish (asyncio.gather's result list), and the recorder's RSS
+    # stayed 100 MB up after a 2 h finish (measured: 42 -> 146 MB).
+    facts.packets = PacketTimes(video=(), has_audio_track=facts.packets.has_audio_track)
     log.info("%s finished: %s s", final.name, out.steps_s)
     return out
 

@@ -11,6 +11,7 @@ from camrec_contracts.recordings import Recording, RecordingState
 from .catalog import ActiveLocks, Catalog
 from .files import Files
 from .finalize import Drop, Final, finalize
+from .memory import give_back
 from .recording_events import RecordingEvents
 from .running import Running
 from .settings import RecorderSettings
@@ -110,3 +111,5 @@ class Finisher:
             return Final(
                 "failed", f"{reason}; finalizing failed ({error}): the parts are kept in .partial/"
             )
+        finally:
+            give_back()
