@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
+from nats.js.api import StorageType, StreamConfig
+
 from camrec_contracts.bus import Bus, connect
 from camrec_contracts.events import SERVICE_EVENTS, ServiceEvent, subscribe_events
-from camrec_contracts.jetstream import EVENTS_STREAM, RECORDINGS_BUCKET, SESSIONS_BUCKET
+from camrec_contracts.jetstream import (
+    EVENTS_MAX_AGE_S,
+    EVENTS_PER_SUBJECT,
+    EVENTS_STREAM,
+    EVENTS_SUBJECTS,
+    RECORDINGS_BUCKET,
+    SESSIONS_BUCKET,
+    ensure_jetstream,
+)
 from camrec_contracts.runtime import Worker, serve
 from camrec_contracts.services import PROXY, ping_service
 from camrec_contracts.settings import CamrecSettings
@@ -59,6 +69,37 @@ async def test_ensure_jetstream_is_idempotent(nats_settings: CamrecSettings) -> 
     finally:
         await first.close()
         await second.close()
+
+
+async def test_the_events_stream_keeps_the_last_events_of_each_subject(
+    nats_settings: CamrecSettings,
+) -> None:
+    """A stream made by an older camrec (no per-subject cap) takes the cap at the next
+    start, and a recording's heartbeats no longer pile up: 100 events on one subject leave
+    the last 16, while another subject keeps its own."""
+    bus = await connect(nats_settings, "old")
+    try:
+        await bus.js.delete_stream(EVENTS_STREAM)
+        await bus.js.add_stream(
+            StreamConfig(
+                name=EVENTS_STREAM,
+                subjects=[EVENTS_SUBJECTS],
+                storage=StorageType.FILE,
+                max_age=EVENTS_MAX_AGE_S,
+            )
+        )
+        await ensure_jetstream(bus.js)
+        info = await bus.js.stream_info(EVENTS_STREAM)
+        assert info.config.max_msgs_per_subject == EVENTS_PER_SUBJECT
+        for n in range(100):
+            await bus.js.publish("camrec.events.recordings.a", str(n).encode())
+        await bus.js.publish("camrec.events.recordings.b", b"b")
+        info = await bus.js.stream_info(EVENTS_STREAM)
+        assert info.state.messages == EVENTS_PER_SUBJECT + 1
+        last = await bus.js.get_last_msg(EVENTS_STREAM, "camrec.events.recordings.a")
+        assert last.data == b"99"
+    finally:
+        await bus.close()
 
 
 async def test_connect_gives_up_with_clear_error() -> None:

@@ -11,7 +11,13 @@ from pydantic import BaseModel
 from .catalog import ENDPOINTS, all_models
 from .errors import ErrorCode
 from .events import EVENTS_PREFIX, TOPICS
-from .jetstream import EVENTS_MAX_AGE_S, EVENTS_STREAM, EVENTS_SUBJECTS, KV_BUCKETS
+from .jetstream import (
+    EVENTS_MAX_AGE_S,
+    EVENTS_PER_SUBJECT,
+    EVENTS_STREAM,
+    EVENTS_SUBJECTS,
+    KV_BUCKETS,
+)
 from .services import QUEUE_GROUP, SERVICES
 
 HEADER = """# NATS map
@@ -83,7 +89,9 @@ def render() -> str:
         "## Events",
         "",
         f"Every state change is published on `{EVENTS_PREFIX}.…` and kept in the stream",
-        f"`{EVENTS_STREAM}` (subjects `{EVENTS_SUBJECTS}`, {EVENTS_MAX_AGE_S // 86400} days).",
+        f"`{EVENTS_STREAM}` (subjects `{EVENTS_SUBJECTS}`, {EVENTS_MAX_AGE_S // 86400} days, "
+        f"the last {EVENTS_PER_SUBJECT} of each subject: a recording's progress comes once a "
+        "second).",
         "",
         "| subject | model | what |",
         "| --- | --- | --- |",
