@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from pathlib import Path
+
 import pytest
 
+from camrec_devstack.soak.__main__ import main as soak_main
 from camrec_devstack.soak.measure import ProcStat, Sample
 from camrec_devstack.soak.plan import MJPEG, parse_duration, parse_presets, plan
 from camrec_devstack.soak.report import (
+    WARM_UP_S,
     ProcessResult,
     RecordingResult,
     problems,
@@ -81,3 +87,43 @@ def test_processes_from_samples() -> None:
 def test_table_has_one_row_per_recording() -> None:
     table = recordings_table([good(), good(name="p2", stop_reply_s=10.2, stop_status=504)])
     assert table.count("\n") == 4 and "10.20 s (504)" in table and "+0.40 s" in table
+
+
+def _run(rss_kb: list[int], every_s: float, pid_at: dict[int, int] | None = None) -> list[Sample]:
+    pids = pid_at or {}
+    return [
+        Sample(n * every_s, {"nats-server": ProcStat(pids.get(n, 7), kb, float(n))})
+        for n, kb in enumerate(rss_kb)
+    ]
+
+
+def test_rss_growth_is_judged_after_the_warm_up() -> None:
+    """A process that settles in its first minutes (nats-server: 19 -> 24 MB) and then stays
+    flat passes; one that keeps growing after the warm-up fails."""
+    every = WARM_UP_S / 2
+    settles = _run([19_000, 24_000, 24_500, 24_000, 25_000], every)
+    (nats,) = processes(settles, {})
+    assert (nats.rss_first_kb, nats.rss_start_kb, nats.rss_end_kb) == (19_000, 24_500, 25_000)
+    assert problems([], [nats]) == []
+    grows = _run([19_000, 24_000, 24_500, 28_000, 30_000], every)
+    assert problems([], processes(grows, {})) == ["nats-server: RSS grew 22 % (limit 20 %)"]
+
+
+def test_a_short_run_is_judged_from_its_first_sample_and_a_new_pid_is_a_restart() -> None:
+    (short,) = processes(_run([19_000, 24_000], 60.0), {})
+    assert short.rss_start_kb == 19_000 and problems([], [short])
+    (restarted,) = processes(_run([19_000, 19_000, 19_000], 60.0, {2: 8}), {})
+    assert problems([], [restarted]) == ["nats-server: restarted 1 time(s)"]
+
+
+def test_the_report_is_made_again_from_what_a_run_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    samples = _run([19_000, 24_000, 24_500, 24_000, 25_000], WARM_UP_S / 2)
+    (tmp_path / "samples.json").write_text(json.dumps([x.as_json() for x in samples]))
+    (tmp_path / "results.json").write_text(json.dumps([asdict(good())]))
+    assert soak_main(["--report-from", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| p1 | h264_aac |" in out and "| nats-server | 18.6 MB | 23.9 MB |" in out
+    (tmp_path / "results.json").write_text(json.dumps([asdict(good(verdict="has gaps"))]))
+    assert soak_main(["--report-from", str(tmp_path)]) == 1

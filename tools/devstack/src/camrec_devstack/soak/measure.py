@@ -42,6 +42,14 @@ class Sample:
     children: dict[str, list[ProcStat]] = field(default_factory=dict)
     """Per member: the other processes of its group (the recorder's FFmpeg, ...)."""
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Sample:
+        return cls(
+            data["at_s"],
+            {k: ProcStat(**v) for k, v in data["procs"].items()},
+            {k: [ProcStat(**c) for c in v] for k, v in data["children"].items()},
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "at_s": round(self.at_s, 1),
