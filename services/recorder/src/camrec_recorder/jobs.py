@@ -8,8 +8,10 @@ import contextlib
 import logging
 from typing import Any
 
+from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig
+from pydantic import ValidationError
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import JOBS_CONSUMER, JOBS_STREAM, JOBS_SUBJECT
@@ -25,6 +27,10 @@ JOB_WAIT_S = 5.0
 pull is a round trip that wakes the worker and NATS: one a second was ~0.2 % of a core of an
 idle stack (nats-server and the worker, measured); a job sent to a pull whose worker just
 stopped is delivered again after the consumer's ack wait."""
+
+
+RETRY_S = 2.0
+"""A job whose take failed is delivered again this much later (JetStream's nak delay)."""
 
 
 def queued(rec: Recording) -> bool:
@@ -73,11 +79,28 @@ class Jobs:
                 await asyncio.sleep(1)
                 continue
             for msg in msgs:
-                try:
-                    await self.take(RecordingJob.model_validate_json(msg.data))
-                except Exception:
-                    log.exception("recording job failed")
-                await msg.ack()
+                await self._handle(msg)
+
+    async def _handle(self, msg: Msg) -> None:
+        """Ack a job once taken (or no longer queued); a job whose take failed (NATS away, an
+        unreadable catalog entry) comes back after :data:`RETRY_S`, so a recording is never
+        left "starting" with no job; a malformed one is dropped for good."""
+        try:
+            job = RecordingJob.model_validate_json(msg.data)
+        except ValidationError as error:
+            log.error("dropping a malformed recording job %r: %s", msg.data[:200], error)
+            await msg.term()
+            return
+        try:
+            await self.take(job)
+        except Exception:
+            log.exception(
+                "recording %s: taking its job failed; again in %g s", job.recording_id, RETRY_S
+            )
+            with contextlib.suppress(Exception):  # else it comes back after the ack wait
+                await msg.nak(delay=RETRY_S)
+            return
+        await msg.ack()
 
     async def close(self) -> None:
         if self._sub is not None:  # else draining NATS waits on it for its whole time-out

@@ -94,9 +94,7 @@ class RecorderService:
             fit=fit,
             **new_recording_fields(session),
         )
-        await self.catalog.create(rec)
-        job = RecordingJob(recording_id=rid, session=session)
-        await self.jobs.queue(job)
+        await self._record_and_queue(rec, RecordingJob(recording_id=rid, session=session))
         log.info(
             "recording %s queued for session %s (%s; %.0f kbit/s from %s, room for %.0f s)%s",
             rid,
@@ -108,6 +106,34 @@ class RecorderService:
             f": {fit.warning}" if fit.warning else "",
         )
         return rec
+
+    async def _record_and_queue(self, rec: Recording, job: RecordingJob) -> None:
+        """Catalog the recording and queue its job; if either fails, nothing is left behind:
+        the session lock is released (else the session refused every start) and a cataloged
+        recording is ended ``failed`` (else it showed "starting" with no job to start it)."""
+        try:
+            await self.catalog.create(rec)
+        except BaseException:
+            await self.runner.locks.release(rec.session_id, rec.id)
+            raise
+        try:
+            await self.jobs.queue(job)
+        except Exception as error:
+            log.exception("recording %s: its job could not be queued", rec.id)
+            with contextlib.suppress(Exception):
+                await self.catalog.try_update(
+                    rec.id,
+                    when=queued,
+                    state="failed",
+                    ended_at=utcnow(),
+                    end_reason=f"it could not be queued for a recorder worker ({error})",
+                )
+            await self.runner.locks.release(rec.session_id, rec.id)
+            raise ServiceError(
+                ErrorCode.UNAVAILABLE,
+                f"the recording could not be queued for a recorder worker ({error}); "
+                "nothing was recorded, try again",
+            ) from error
 
     async def stop(self, ref: RecordingRef) -> Recording:
         rec = await self.catalog.require(ref.id)
