@@ -351,10 +351,45 @@ export interface components {
             url: string;
         };
         /**
+         * PreviewConfig
+         * @description Text message before the first H.264 unit (and when the stream's parameters change):
+         *     what to configure the page's decoder with.
+         */
+        PreviewConfig: {
+            /**
+             * Codec
+             * @description RFC 6381 codec string from the SPS, e.g. avc1.64001F
+             */
+            codec: string;
+            /**
+             * Height
+             * @default null
+             */
+            height: number | null;
+            /**
+             * Type
+             * @default config
+             * @constant
+             */
+            type: "config";
+            /**
+             * Width
+             * @description coded picture size, once known
+             * @default null
+             */
+            width: number | null;
+        };
+        /**
          * PreviewStatus
          * @description Text message on the preview WebSocket.
          */
         PreviewStatus: {
+            /**
+             * Format
+             * @description what this socket's binary messages are: h264 units or JPEGs
+             * @default null
+             */
+            format: ("h264" | "jpeg") | null;
             /**
              * Fps
              * @description measured over the last seconds

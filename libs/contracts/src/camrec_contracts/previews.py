@@ -1,8 +1,23 @@
-"""Live preview: the WebSocket protocol (``/ws/preview/{session_id}``) and the stats request.
+"""Live preview: the WebSocket protocol (``/ws/preview/{session_id}?format=h264|jpeg``) and
+the stats request.
 
-The previewer serves one WebSocket per viewer. Binary messages carry exactly one JPEG
-each (bytes FF D8 … FF D9, nothing else); text messages are :class:`PreviewStatus` JSON,
-sent when the state changes and about every :data:`STATUS_INTERVAL_S`.
+The previewer serves one WebSocket per viewer, in one of two formats:
+
+* ``jpeg`` (the default, and always for MJPEG cameras and video the browser can't decode,
+  H.265 today): each binary message is exactly one JPEG (bytes FF D8 … FF D9, nothing else).
+* ``h264`` (asked with ``?format=h264`` for an H.264 camera): the camera's own access units,
+  forwarded without decoding, for the page to decode (WebCodecs ``VideoDecoder``). A
+  :class:`PreviewConfig` text message comes first (and again whenever the stream's parameters
+  change, e.g. after a reconnect); then each binary message is one access unit framed as
+  :data:`H264_HEADER`: a kind byte (:data:`H264_KEY` or :data:`H264_DELTA`), the timestamp in
+  microseconds (unsigned 64-bit, big-endian; the source's, it starts again after a
+  reconnect), then the Annex B bytes (start codes, no length prefixes; a key unit begins
+  with the SPS and PPS). A viewer's first unit is a key unit; a viewer that falls behind
+  gets nothing more until the next key unit, which it gets whole.
+
+A binary message is a JPEG if it starts with FF D8, else a framed H.264 unit. Text messages
+are :class:`PreviewStatus` JSON (its ``format`` says which one this socket carries), sent
+when the state changes and about every :data:`STATUS_INTERVAL_S`, and :class:`PreviewConfig`.
 """
 
 from __future__ import annotations
@@ -15,6 +30,16 @@ from .rpc import Endpoint
 from .services import PREVIEWER
 
 PreviewState = Literal["connecting", "live", "reconnecting", "ended"]
+PreviewFormat = Literal["h264", "jpeg"]
+FORMAT_PARAM = "format"
+"""The query parameter a viewer asks its format with (``?format=h264``); default ``jpeg``."""
+
+H264_KEY = 1
+"""Kind byte of a framed H.264 unit that starts a picture on its own (IDR, with SPS/PPS)."""
+H264_DELTA = 2
+"""Kind byte of any other H.264 unit."""
+H264_HEADER = ">BQ"
+"""``struct`` format of a framed H.264 unit's header (9 bytes): kind, timestamp in µs."""
 
 STATUS_INTERVAL_S = 2.0
 CLOSE_NORMAL = 1000
@@ -38,6 +63,19 @@ class PreviewStatus(_Model):
     height: int | None = None
     fps: float | None = Field(default=None, description="measured over the last seconds")
     reason: str | None = Field(default=None, description="why reconnecting or ended")
+    format: PreviewFormat | None = Field(
+        default=None, description="what this socket's binary messages are: h264 units or JPEGs"
+    )
+
+
+class PreviewConfig(_Model):
+    """Text message before the first H.264 unit (and when the stream's parameters change):
+    what to configure the page's decoder with."""
+
+    type: Literal["config"] = "config"
+    codec: str = Field(description="RFC 6381 codec string from the SPS, e.g. avc1.64001F")
+    width: int | None = Field(default=None, description="coded picture size, once known")
+    height: int | None = None
 
 
 class ViewerStats(_Model):

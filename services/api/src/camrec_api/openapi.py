@@ -15,11 +15,16 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.previews import PreviewStatus
+from camrec_contracts.previews import PreviewConfig, PreviewStatus
 from camrec_contracts.recordings import RecordingEvent
 from camrec_contracts.sessions import SessionEvent
 
-EXTRA_MODELS: tuple[type[BaseModel], ...] = (SessionEvent, RecordingEvent, PreviewStatus)
+EXTRA_MODELS: tuple[type[BaseModel], ...] = (
+    SessionEvent,
+    RecordingEvent,
+    PreviewStatus,
+    PreviewConfig,
+)
 
 
 def install_openapi(app: FastAPI) -> None:
