@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 import cv2
 
-from .capture_thread import run_in_thread
 from .h264 import (
     NAL_PPS,
     NAL_SPS,
@@ -24,7 +22,7 @@ from .h264 import (
     parameter_sets,
 )
 from .items import Emit, Unit
-from .sources import SourceError
+from .relay_reader import SourceError, open_relay, run_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -32,23 +30,14 @@ log = logging.getLogger(__name__)
 class H264Source:
     def __init__(self, url: str, stall_s: float) -> None:
         self.url = url
-        self.stall_ms = int(stall_s * 1000)
+        self.stall_s = stall_s
 
     async def run(self, emit: Emit) -> None:
         await run_in_thread(self._read, emit, "preview-h264")
 
     def _read(self, stopping: threading.Event, emit: Emit) -> None:
-        params = [
-            cv2.CAP_PROP_FORMAT, -1,
-            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, self.stall_ms,
-            cv2.CAP_PROP_READ_TIMEOUT_MSEC, self.stall_ms,
-        ]  # fmt: skip
-        opening = time.monotonic()
-        capture = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
+        capture = open_relay(self.url, self.stall_s, raw=True)
         try:
-            if not capture.isOpened():
-                raise SourceError("could not open the relay stream")
-            log.info("relay stream opened raw in %.2f s", time.monotonic() - opening)
             sets = self._parameter_sets(capture)
             started = False
             while not stopping.is_set():

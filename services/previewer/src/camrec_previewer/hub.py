@@ -26,7 +26,8 @@ from camrec_contracts.previews import (
 from camrec_contracts.sessions import Session
 
 from .items import Item, Jpeg, Unit
-from .sources import Source, SourceError
+from .relay_reader import SourceError
+from .sources import Source
 from .viewers import Frame, JpegViewer, UnitViewer, Viewer
 
 log = logging.getLogger(__name__)

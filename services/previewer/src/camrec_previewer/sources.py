@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 from typing import Protocol
@@ -23,25 +22,12 @@ from typing import Protocol
 import cv2
 import httpx
 
-from .capture_thread import run_in_thread
 from .items import Emit, Jpeg
 from .jpeg import encode, jpeg_size, shrink_jpeg
 from .multipart import MultipartError, MultipartSplitter, boundary_of
+from .relay_reader import SourceError, open_relay, run_in_thread
 
 log = logging.getLogger(__name__)
-
-# Read over TCP, hand out each frame as soon as it is decoded (no input buffering), and
-# probe briefly: the relay's SDP already describes the stream. Measured on a warm 720p25
-# H.264 relay: FFmpeg's default probing took 2.6-3.0 s to open, this 0.1-0.3 s (the first
-# frame then waits for the next keyframe).
-os.environ.setdefault(
-    "OPENCV_FFMPEG_CAPTURE_OPTIONS",
-    "rtsp_transport;tcp|fflags;nobuffer|flags;low_delay|analyzeduration;100000|probesize;32768",
-)
-
-
-class SourceError(Exception):
-    """The relay stream could not be read (with a reason a user can read)."""
 
 
 class Source(Protocol):
@@ -79,22 +65,14 @@ class DecodingSource:
         self.url = url
         self.max_width = max_width
         self.quality = quality
-        self.stall_ms = int(stall_s * 1000)
+        self.stall_s = stall_s
 
     async def run(self, emit: Emit) -> None:
         await run_in_thread(self._read, emit, "preview-capture")
 
     def _read(self, stopping: threading.Event, emit: Emit) -> None:
-        params = [
-            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, self.stall_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-            self.stall_ms,
-        ]  # fmt: skip
-        opening = time.monotonic()
-        capture = cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, params)
+        capture = open_relay(self.url, self.stall_s)
         try:
-            if not capture.isOpened():
-                raise SourceError("could not open the relay stream")
-            log.info("relay stream opened in %.2f s", time.monotonic() - opening)
             lag, skipped = Lag(), 0
             while not stopping.is_set():
                 if not capture.grab():  # reads and decodes one picture
