@@ -11,6 +11,7 @@ import pytest
 from camrec_contracts.previews import H264_DELTA, H264_HEADER, H264_KEY, PreviewConfig
 from camrec_previewer.h264 import codec_string, frame_unit, nal_units, parameter_sets
 from camrec_previewer.items import Unit
+from camrec_previewer.rate import Rate
 from camrec_previewer.sources import Lag
 from camrec_previewer.viewers import MAX_LIVE_UNITS, UnitViewer
 
@@ -95,3 +96,19 @@ def test_lag_is_measured_from_the_readers_steady_delay() -> None:
     assert lag.behind_s(100.60, 0.08) == pytest.approx(0.22)  # decoded 0.22 s late
     assert lag.behind_s(100.61, 0.08) == 0.0  # no new source time: nothing to judge
     assert lag.behind_s(100.62, 0.40) == pytest.approx(0.0, abs=1e-9)  # caught up
+
+
+def test_fps_counts_the_window_so_bursts_do_not_inflate_it() -> None:
+    """25 pictures a second arriving 5 at a time every 0.2 s, asked between bursts: 25.0,
+    where frames-minus-one over the span in the window said 27.2."""
+    rate = Rate(2.0)
+    now = 100.0
+    for burst in range(20):
+        for i in range(5):
+            now = 100.0 + burst * 0.2 + i * 0.001
+            rate.add(now)
+    assert rate.per_s(103.9) == 25.0
+    fresh = Rate(2.0)
+    fresh.add(0.0)
+    fresh.add(0.04)
+    assert fresh.per_s(0.04) == 25.0  # before a whole window: the span seen

@@ -14,7 +14,6 @@ import contextlib
 import itertools
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 from camrec_contracts.previews import (
@@ -26,6 +25,7 @@ from camrec_contracts.previews import (
 from camrec_contracts.sessions import Session
 
 from .items import Item, Jpeg, Unit
+from .rate import Rate
 from .relay_reader import SourceError
 from .sources import Source
 from .viewers import Frame, JpegViewer, UnitViewer, Viewer
@@ -71,7 +71,7 @@ class SessionPreview:
         self.height: int | None = None
         self.viewers: dict[int, Viewer] = {}
         self._numbers = itertools.count(1)
-        self._arrivals: deque[float] = deque()
+        self._rate = Rate(FPS_WINDOW_S)
         self._capture: asyncio.Task[None] | None = None
         self._idle: asyncio.Task[None] | None = None
         self.captures_started = 0
@@ -142,11 +142,7 @@ class SessionPreview:
 
     @property
     def fps(self) -> float | None:
-        self._trim(time.monotonic())
-        if len(self._arrivals) < 2:
-            return None
-        span = self._arrivals[-1] - self._arrivals[0]
-        return round((len(self._arrivals) - 1) / span, 2) if span > 0 else None
+        return self._rate.per_s(time.monotonic())
 
     def stats(self) -> SessionPreviewStats:
         return SessionPreviewStats(
@@ -183,8 +179,7 @@ class SessionPreview:
             return
         now = time.monotonic()
         self.frames_in += 1
-        self._arrivals.append(now)
-        self._trim(now)
+        self._rate.add(now)
         if isinstance(item, Jpeg):
             self._count_jpeg(item)
             size: tuple[int | None, int | None] = (item.width, item.height)
@@ -225,10 +220,6 @@ class SessionPreview:
         else:
             self._since_key = []
 
-    def _trim(self, now: float) -> None:
-        while self._arrivals and now - self._arrivals[0] > FPS_WINDOW_S:
-            self._arrivals.popleft()
-
     async def _run_capture(self) -> None:
         wait = RETRY_FIRST_S
         while not self.ended:
@@ -243,7 +234,7 @@ class SessionPreview:
                 reason = f"capture failed: {type(error).__name__}"
             if self.frames_in > received:
                 wait = RETRY_FIRST_S  # it was live: start the backoff over
-            self._arrivals.clear()
+            self._rate.clear()
             self._since_key = []
             self._set_state("reconnecting", reason)
             if not await self._still_open(self.session.id):
