@@ -38,9 +38,8 @@ EVENTS_MAX_AGE_S = 7 * 24 * 3600
 EVENTS_PER_SUBJECT = 16
 """The stream keeps the last 16 events of each recording, session and service (subjects are
 per id). A recording publishes progress once a second: without this cap a week of three
-cameras held 1.8 million heartbeats, and nats-server's RSS grew with them (soak: 19.8 ->
-28.3 MB in 2 h). Nothing replays older events: readers follow live events and the KV
-buckets."""
+cameras recording kept 1.8 million heartbeats (~300 bytes each) in the stream. Nothing
+replays older events: readers follow live events and the KV buckets."""
 
 KV_BUCKETS: dict[str, str] = {
     SESSIONS_BUCKET: "open sessions, keyed by session id",
