@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from camrec_contracts.previews import PreviewStatus
+from camrec_contracts.previews import PreviewConfig, PreviewStatus
 from camrec_devstack.cameras.clock import Stamp, read_jpeg_stamp
 
 
@@ -30,7 +30,11 @@ class Received:
 class Viewer:
     ws: ClientConnection
     frames: list[Received] = field(default_factory=list)
+    """Binary messages: JPEGs, or framed H.264 units (``?format=h264``)."""
     statuses: list[PreviewStatus] = field(default_factory=list)
+    configs: list[PreviewConfig] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
+    """``status``, ``config`` or ``binary``, as they came."""
 
     @property
     def states(self) -> list[str]:
@@ -45,8 +49,13 @@ class Viewer:
         message = await self.ws.recv()
         if isinstance(message, bytes):
             self.frames.append(Received(time.time(), message))
+            self.order.append("binary")
+        elif '"type":"config"' in message:
+            self.configs.append(PreviewConfig.model_validate_json(message))
+            self.order.append("config")
         else:
             self.statuses.append(PreviewStatus.model_validate_json(message))
+            self.order.append("status")
 
     async def read_for(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from camrec_previewer.hub import Frame, Viewer
 from camrec_previewer.jpeg import encode, fit_width, is_jpeg, jpeg_size, shrink_jpeg
 from camrec_previewer.multipart import MultipartError, MultipartSplitter, boundary_of
+from camrec_previewer.viewers import Frame, JpegViewer
 
 
 def jpeg(width: int, height: int) -> bytes:
@@ -71,9 +71,8 @@ def test_encode_scales_once_and_shrink_reencodes_oversize_jpegs() -> None:
 
 
 async def test_a_viewer_slot_holds_only_the_newest_frame() -> None:
-    viewer = Viewer(1)
+    viewer = JpegViewer(1)
     for seq in range(1, 6):
-        viewer.offer(Frame(b"", 1, 1, seq))
-    taken = viewer.take()
-    assert taken is not None and taken.seq == 5 and viewer.skipped == 4
+        viewer.offer(Frame(bytes([seq]), 1, 1, seq))
+    assert viewer.take() == b"\x05" and viewer.skipped == 4
     assert viewer.take() is None

@@ -408,6 +408,12 @@ export interface components {
              */
             reason: string | null;
             /**
+             * Skipping
+             * @description JPEG: decoding runs behind the camera, so pictures are skipped until it has caught up (fps counts the pictures sent)
+             * @default null
+             */
+            skipping: boolean | null;
+            /**
              * State
              * @enum {string}
              */

@@ -66,6 +66,11 @@ class PreviewStatus(_Model):
     format: PreviewFormat | None = Field(
         default=None, description="what this socket's binary messages are: h264 units or JPEGs"
     )
+    skipping: bool | None = Field(
+        default=None,
+        description="JPEG: decoding runs behind the camera, so pictures are skipped until it "
+        "has caught up (fps counts the pictures sent)",
+    )
 
 
 class PreviewConfig(_Model):
@@ -87,6 +92,7 @@ class ViewerStats(_Model):
 class SessionPreviewStats(_Model):
     session_id: str
     source_kind: Literal["rtsp", "mjpeg"]
+    format: PreviewFormat = Field(description="one preview per session and format")
     state: PreviewState
     capturing: bool = Field(description="a reader is on the relay now")
     captures_started: int = Field(description="readers opened on the relay so far")
@@ -94,6 +100,9 @@ class SessionPreviewStats(_Model):
     frames_in: int = Field(description="frames read from the relay")
     frames_out: int = Field(description="frames handed to viewers' sockets, all viewers")
     frames_passed_through: int = Field(description="JPEGs forwarded as the camera sent them")
+    frames_skipped_reading: int = Field(
+        default=0, description="pictures decoded but not sent: the reader was behind the camera"
+    )
     encode_ms_avg: float | None = Field(
         description="decode + scale + JPEG encode per encoded frame, milliseconds"
     )

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI, WebSocket
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.previews import CLOSE_UNAVAILABLE, CLOSE_UNKNOWN_SESSION
+from camrec_contracts.previews import (
+    CLOSE_UNAVAILABLE,
+    CLOSE_UNKNOWN_SESSION,
+    FORMAT_PARAM,
+    PreviewFormat,
+)
 
 from .service import LookupFailed, Previewer, UnknownSession
 from .viewer import serve_viewer
@@ -21,10 +26,12 @@ def create_app(bus: Bus, previewer: Previewer) -> FastAPI:
 
     @app.websocket("/ws/preview/{session_id}")
     async def preview(ws: WebSocket, session_id: str) -> None:
-        """Live JPEG frames of one session (binary) and its status (JSON text)."""
+        """Live pictures of one session (binary: JPEGs, or H.264 units with ``?format=h264``
+        for an H.264 camera) and its status (JSON text)."""
         await ws.accept()
+        wanted: PreviewFormat = "h264" if ws.query_params.get(FORMAT_PARAM) == "h264" else "jpeg"
         try:
-            hub = await previewer.attach(session_id)
+            hub = await previewer.attach(session_id, wanted)
         except UnknownSession as error:
             await ws.close(CLOSE_UNKNOWN_SESSION, str(error)[:120])
             return

@@ -1,9 +1,10 @@
-"""One session's preview: a single capture fanned out to its viewers, one-frame slot each.
+"""One session's preview in one format (JPEG or H.264): a single capture fanned out to its
+viewers (``viewers.py``: a JPEG viewer holds one picture, an H.264 viewer the units since a
+key unit, a few at most beyond it).
 
 The capture starts with the first viewer and stops ``idle_stop_s`` after the last one leaves.
-A viewer that can't keep up finds only the newest frame in its slot when it is ready again:
-older ones are counted as skipped, never queued, so nobody falls behind and a slow viewer
-costs the others nothing.
+A viewer that can't keep up skips (the newest JPEG; the next H.264 key unit): nobody falls
+behind and a slow viewer costs the others nothing.
 """
 
 from __future__ import annotations
@@ -15,49 +16,26 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
-from camrec_contracts.previews import PreviewState, PreviewStatus, SessionPreviewStats, ViewerStats
+from camrec_contracts.previews import (
+    PreviewFormat,
+    PreviewState,
+    PreviewStatus,
+    SessionPreviewStats,
+)
 from camrec_contracts.sessions import Session
 
+from .items import Item, Jpeg, Unit
 from .sources import Source, SourceError
+from .viewers import Frame, JpegViewer, UnitViewer, Viewer
 
 log = logging.getLogger(__name__)
 
 FPS_WINDOW_S = 2.0
 RETRY_FIRST_S = 0.5
-
-
-@dataclass(frozen=True)
-class Frame:
-    jpeg: bytes
-    width: int
-    height: int
-    seq: int
-
-
-class Viewer:
-    """A viewer's one-frame slot and wake-up signal."""
-
-    def __init__(self, number: int) -> None:
-        self.number = number
-        self.wake = asyncio.Event()
-        self.sent = 0
-        self.skipped = 0
-        self._slot: Frame | None = None
-
-    def offer(self, frame: Frame) -> None:
-        if self._slot is not None:
-            self.skipped += 1
-        self._slot = frame
-        self.wake.set()
-
-    def take(self) -> Frame | None:
-        frame, self._slot = self._slot, None
-        return frame
-
-    def stats(self) -> ViewerStats:
-        return ViewerStats(viewer=self.number, frames_sent=self.sent, frames_skipped=self.skipped)
+GOP_MAX_UNITS = 600
+"""The units since the last key unit kept for joining viewers, at most (a 10 s GOP at 60 fps):
+a camera with longer GOPs has joiners wait for its next key unit instead."""
 
 
 SourceFactory = Callable[[Session], Source]
@@ -68,6 +46,7 @@ class SessionPreview:
     def __init__(
         self,
         session: Session,
+        format: PreviewFormat,
         make_source: SourceFactory,
         still_open: StillOpen,
         *,
@@ -76,6 +55,7 @@ class SessionPreview:
         on_idle: Callable[[SessionPreview], None] = lambda _: None,
     ) -> None:
         self.session = session
+        self.format: PreviewFormat = format
         self._make_source = make_source
         self._still_open = still_open
         self._idle_stop_s = idle_stop_s
@@ -97,6 +77,10 @@ class SessionPreview:
         self.frames_in = 0
         self.frames_out = 0
         self.passed_through = 0
+        self.skipping = False
+        """A decoding source behind the camera is skipping pictures (said in the status)."""
+        self.skipped_reading = 0
+        self._since_key: list[Unit] = []
         self._encoded = 0
         self._encode_s = 0.0
 
@@ -115,7 +99,12 @@ class SessionPreview:
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
-        viewer = Viewer(next(self._numbers))
+        viewer: Viewer
+        if self.format == "h264":
+            viewer = UnitViewer(next(self._numbers))
+            viewer.prime(self._since_key)
+        else:
+            viewer = JpegViewer(next(self._numbers))
         self.viewers[viewer.number] = viewer
         if not self.capturing:
             self._set_state("connecting", None)
@@ -141,7 +130,13 @@ class SessionPreview:
 
     def status(self) -> PreviewStatus:
         return PreviewStatus(
-            state=self.state, width=self.width, height=self.height, fps=self.fps, reason=self.reason
+            state=self.state,
+            width=self.width,
+            height=self.height,
+            fps=self.fps,
+            reason=self.reason,
+            format=self.format,
+            skipping=self.skipping or None,
         )
 
     @property
@@ -156,6 +151,7 @@ class SessionPreview:
         return SessionPreviewStats(
             session_id=self.session.id,
             source_kind=self.session.source_kind,
+            format=self.format,
             state=self.state,
             capturing=self.capturing,
             captures_started=self.captures_started,
@@ -163,6 +159,7 @@ class SessionPreview:
             frames_in=self.frames_in,
             frames_out=self.frames_out,
             frames_passed_through=self.passed_through,
+            frames_skipped_reading=self.skipped_reading,
             encode_ms_avg=round(1000 * self._encode_s / self._encoded, 3)
             if self._encoded
             else None,
@@ -180,25 +177,52 @@ class SessionPreview:
         for viewer in self.viewers.values():
             viewer.wake.set()
 
-    def _emit(self, jpeg: bytes, width: int, height: int, encode_s: float | None) -> None:
+    def _emit(self, item: Item) -> None:
         if self.ended:
             return
         now = time.monotonic()
         self.frames_in += 1
         self._arrivals.append(now)
         self._trim(now)
-        if encode_s is None:
+        if isinstance(item, Jpeg):
+            self._count_jpeg(item)
+            size: tuple[int | None, int | None] = (item.width, item.height)
+        else:
+            self._keep_since_key(item)
+            size = (item.config.width, item.config.height)
+        if size != (self.width, self.height):
+            self.width, self.height = size
+            self.status_version += 1
+        self._set_state("live", None)
+        if isinstance(item, Jpeg):
+            frame = Frame(item.data, item.width, item.height, self.frames_in)
+            for viewer in self.viewers.values():
+                if isinstance(viewer, JpegViewer):
+                    viewer.offer(frame)
+        else:
+            for viewer in self.viewers.values():
+                if isinstance(viewer, UnitViewer):
+                    viewer.offer(item)
+
+    def _count_jpeg(self, item: Jpeg) -> None:
+        if item.encode_s is None:
             self.passed_through += 1
         else:
             self._encoded += 1
-            self._encode_s += encode_s
-        if (width, height) != (self.width, self.height):
-            self.width, self.height = width, height
+            self._encode_s += item.encode_s
+        self.skipped_reading += item.skipped_before
+        skipping = item.skipped_before > 0
+        if skipping != self.skipping:
+            self.skipping = skipping
             self.status_version += 1
-        self._set_state("live", None)
-        frame = Frame(jpeg, width, height, self.frames_in)
-        for viewer in self.viewers.values():
-            viewer.offer(frame)
+
+    def _keep_since_key(self, unit: Unit) -> None:
+        if unit.key:
+            self._since_key = [unit]
+        elif self._since_key and len(self._since_key) < GOP_MAX_UNITS:
+            self._since_key.append(unit)
+        else:
+            self._since_key = []
 
     def _trim(self, now: float) -> None:
         while self._arrivals and now - self._arrivals[0] > FPS_WINDOW_S:
@@ -219,6 +243,7 @@ class SessionPreview:
             if self.frames_in > received:
                 wait = RETRY_FIRST_S  # it was live: start the backoff over
             self._arrivals.clear()
+            self._since_key = []
             self._set_state("reconnecting", reason)
             if not await self._still_open(self.session.id):
                 await self._end_from_capture("the session was closed")

@@ -20,6 +20,7 @@ from camrec_contracts.events import Event, subscribe_events
 from camrec_contracts.previews import (
     PREVIEW_STATS,
     PreviewerStats,
+    PreviewFormat,
     PreviewStatsRequest,
 )
 from camrec_contracts.rpc import Binding, bind, call
@@ -32,6 +33,7 @@ from camrec_contracts.sessions import (
     SessionRef,
 )
 
+from .h264_source import H264Source
 from .hub import SessionPreview
 from .settings import PreviewerSettings
 from .sources import DecodingSource, MjpegSource, Source
@@ -54,7 +56,7 @@ class Previewer:
         self.bus = bus
         self.settings = settings
         self.http = http
-        self.previews: dict[str, SessionPreview] = {}
+        self.previews: dict[tuple[str, PreviewFormat], SessionPreview] = {}
         self._events: Subscription | None = None
         self._creating: dict[str, asyncio.Lock] = {}
 
@@ -77,26 +79,33 @@ class Previewer:
         return PreviewerStats(sessions=[p.stats() for p in self.previews.values()])
 
     # -- viewers ---------------------------------------------------------------------------------
-    async def attach(self, session_id: str) -> SessionPreview:
-        """The live preview of ``session_id``, created on first use."""
+    async def attach(self, session_id: str, wanted: PreviewFormat = "jpeg") -> SessionPreview:
+        """The live preview of ``session_id`` in ``wanted`` format if its video allows (H.264
+        from an RTSP camera), else JPEG; created on first use."""
         if not re.fullmatch(SESSION_ID_PATTERN, session_id):
             raise UnknownSession(f"no session {session_id!r}")
         lock = self._creating.setdefault(session_id, asyncio.Lock())
         async with lock:
-            preview = self.previews.get(session_id)
+            known = [p for p in self._of(session_id) if not p.ended]
+            session = known[0].session if known else await self._lookup(session_id)
+            fmt: PreviewFormat = "h264" if wanted == "h264" and sends_h264(session) else "jpeg"
+            preview = self.previews.get((session_id, fmt))
             if preview is not None and not preview.ended:
                 return preview
-            session = await self._lookup(session_id)
             preview = SessionPreview(
                 session,
-                self._source_for,
+                fmt,
+                lambda s: self._source_for(s, fmt),
                 self._still_open,
                 idle_stop_s=self.settings.preview_idle_stop_s,
                 retry_max_s=self.settings.preview_retry_max_s,
                 on_idle=self._forget,
             )
-            self.previews[session_id] = preview
+            self.previews[(session_id, fmt)] = preview
             return preview
+
+    def _of(self, session_id: str) -> list[SessionPreview]:
+        return [p for (sid, _), p in self.previews.items() if sid == session_id]
 
     async def _lookup(self, session_id: str) -> Session:
         try:
@@ -115,8 +124,10 @@ class Previewer:
             log.warning("preview %s: %s", session_id, error)  # keep trying meanwhile
         return True
 
-    def _source_for(self, session: Session) -> Source:
+    def _source_for(self, session: Session, fmt: PreviewFormat) -> Source:
         s = self.settings
+        if fmt == "h264":
+            return H264Source(session.relay_url, s.preview_stall_s)
         if session.source_kind == "mjpeg" and session.relay_mjpeg_url:
             return MjpegSource(
                 self.http,
@@ -130,13 +141,21 @@ class Previewer:
         )
 
     def _forget(self, preview: SessionPreview) -> None:
-        if self.previews.get(preview.session.id) is preview:
-            del self.previews[preview.session.id]
-            self._creating.pop(preview.session.id, None)
+        key = (preview.session.id, preview.format)
+        if self.previews.get(key) is preview:
+            del self.previews[key]
+            if not self._of(preview.session.id):
+                self._creating.pop(preview.session.id, None)
 
     async def _on_session_event(self, _subject: str, event: Event) -> None:
         if not isinstance(event, SessionEvent) or event.event not in ENDING_EVENTS:
             return
-        preview = self.previews.pop(event.session_id, None)
-        if preview is not None:
+        for preview in self._of(event.session_id):
+            self.previews.pop((preview.session.id, preview.format), None)
             await preview.end("the session was closed")
+
+
+def sends_h264(session: Session) -> bool:
+    """Its relay carries H.264 a browser can decode as it is (RTSP; MJPEG cameras and
+    other codecs are previewed as JPEG)."""
+    return session.source_kind == "rtsp" and session.video.codec == "h264"

@@ -5,25 +5,26 @@
 * :class:`MjpegSource` — MJPEG cameras: the relay's multipart stream, whose parts are the
   camera's own JPEGs, forwarded untouched unless wider than the limit.
 
-``run(emit)`` reads every frame (never skips) and hands each to ``emit`` on the event loop;
-it raises :class:`SourceError` when the stream ends, fails or stalls, and returns only
-when cancelled (after its reader has let go of the relay).
+``run(emit)`` hands each picture to ``emit`` on the event loop (a decoding source behind the
+camera skips pictures, see :data:`SKIP_BEHIND_S`); it raises :class:`SourceError` when the
+stream ends, fails or stalls, and returns only when cancelled (after its reader has let go
+of the relay). H.264 without decoding: ``h264_source.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable
 from typing import Protocol
 
 import cv2
 import httpx
 
+from .capture_thread import run_in_thread
+from .items import Emit, Jpeg
 from .jpeg import encode, jpeg_size, shrink_jpeg
 from .multipart import MultipartError, MultipartSplitter, boundary_of
 
@@ -43,12 +44,34 @@ class SourceError(Exception):
     """The relay stream could not be read (with a reason a user can read)."""
 
 
-Emit = Callable[[bytes, int, int, float | None], None]
-"""emit(jpeg, width, height, encode_seconds or None when passed through)"""
-
-
 class Source(Protocol):
     async def run(self, emit: Emit) -> None: ...
+
+
+SKIP_BEHIND_S = 0.2
+"""Decoding this far behind the camera (5 frames at 25 fps), pictures are decoded but not
+converted, scaled or encoded (the larger part of a JPEG preview's cost) until caught up."""
+REOPEN_BEHIND_S = 1.0
+"""Still this far behind: decoding alone can't keep up; the relay is read again from its
+live edge (a reconnect), so the preview is never more than about this old."""
+
+
+class Lag:
+    """How far behind the camera a reader is: wall time minus the frame's source time,
+    less the smallest such difference seen (the reader's own steady delay)."""
+
+    def __init__(self) -> None:
+        self._offset: float | None = None
+        self._last: float | None = None
+
+    def behind_s(self, now: float, source_s: float) -> float:
+        if self._last is not None and source_s <= self._last:
+            return 0.0  # no (new) source time: nothing to judge by
+        self._last = source_s
+        difference = now - source_s
+        if self._offset is None or difference < self._offset:
+            self._offset = difference
+        return difference - self._offset
 
 
 class DecodingSource:
@@ -59,39 +82,9 @@ class DecodingSource:
         self.stall_ms = int(stall_s * 1000)
 
     async def run(self, emit: Emit) -> None:
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-        stop = threading.Event()
+        await run_in_thread(self._read, emit, "preview-capture")
 
-        def settle(error: BaseException | None) -> None:
-            if done.done():
-                return
-            if error is None:
-                done.set_result(None)
-            else:
-                done.set_exception(error)
-
-        def read() -> None:
-            def to_loop(jpeg: bytes, width: int, height: int, encode_s: float | None) -> None:
-                loop.call_soon_threadsafe(emit, jpeg, width, height, encode_s)
-
-            error: BaseException | None = None
-            try:
-                self._read(stop, to_loop)
-            except BaseException as exc:
-                error = exc
-            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
-                loop.call_soon_threadsafe(settle, error)
-
-        threading.Thread(target=read, name="preview-capture", daemon=True).start()
-        try:
-            await asyncio.shield(done)
-        except asyncio.CancelledError:
-            stop.set()  # the reader notices within one frame, or the read time-out
-            await asyncio.wait([done])
-            raise
-
-    def _read(self, stop: threading.Event, emit: Emit) -> None:
+    def _read(self, stopping: threading.Event, emit: Emit) -> None:
         params = [
             cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, self.stall_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC,
             self.stall_ms,
@@ -102,14 +95,27 @@ class DecodingSource:
             if not capture.isOpened():
                 raise SourceError("could not open the relay stream")
             log.info("relay stream opened in %.2f s", time.monotonic() - opening)
-            while not stop.is_set():
-                ok, image = capture.read()
+            lag, skipped = Lag(), 0
+            while not stopping.is_set():
+                if not capture.grab():  # reads and decodes one picture
+                    raise SourceError("the relay stream ended or stalled")
+                behind = lag.behind_s(time.monotonic(), capture.get(cv2.CAP_PROP_POS_MSEC) / 1000)
+                if behind > REOPEN_BEHIND_S:
+                    raise SourceError(
+                        f"the preview fell {behind:.1f} s behind the camera (CPU too busy): "
+                        "reading from the live picture again"
+                    )
+                if behind > SKIP_BEHIND_S:
+                    skipped += 1
+                    continue
+                started = time.perf_counter()
+                ok, image = capture.retrieve()
                 if not ok or image is None:
                     raise SourceError("the relay stream ended or stalled")
-                started = time.perf_counter()
                 jpeg, width, height = encode(image, self.max_width, self.quality)
-                if not stop.is_set():
-                    emit(jpeg, width, height, time.perf_counter() - started)
+                if not stopping.is_set():
+                    emit(Jpeg(jpeg, width, height, time.perf_counter() - started, skipped))
+                skipped = 0
         finally:
             capture.release()
 
@@ -147,9 +153,9 @@ class MjpegSource:
             return  # not a JPEG: nothing a viewer could show
         width, height = size
         if width <= self.max_width:
-            emit(part, width, height, None)
+            emit(Jpeg(part, width, height, None))
             return
         started = time.perf_counter()
         shrunk = await asyncio.to_thread(shrink_jpeg, part, self.max_width, self.quality)
         if shrunk is not None:
-            emit(*shrunk, time.perf_counter() - started)
+            emit(Jpeg(*shrunk, time.perf_counter() - started))

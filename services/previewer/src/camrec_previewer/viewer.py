@@ -1,5 +1,6 @@
-"""One viewer's WebSocket: JPEGs from its slot as fast as the socket takes them, status
-messages on every change and every couple of seconds, a clean close when the session ends."""
+"""One viewer's WebSocket: what its viewer has waiting (JPEGs, or H.264 units and their
+decoder configuration) as fast as the socket takes it, status messages on every change and
+every couple of seconds, a clean close when the session ends."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from camrec_contracts.previews import CLOSE_NORMAL, STATUS_INTERVAL_S
 
-from .hub import SessionPreview, Viewer
+from .hub import SessionPreview
+from .viewers import Viewer
 
 
 async def serve_viewer(ws: WebSocket, preview: SessionPreview, viewer: Viewer) -> None:
@@ -49,9 +51,12 @@ async def _send(ws: WebSocket, preview: SessionPreview, viewer: Viewer) -> None:
             if status.state == "ended":
                 await ws.close(CLOSE_NORMAL, (status.reason or "ended")[:120])
                 return
-        frame = viewer.take()
-        if frame is not None:
-            await ws.send_bytes(frame.jpeg)
+        message = viewer.take()
+        if isinstance(message, str):
+            await ws.send_text(message)  # an H.264 viewer's decoder configuration
+            continue
+        if message is not None:
+            await ws.send_bytes(message)
             preview.sent(viewer)
             continue
         viewer.wake.clear()
