@@ -154,6 +154,7 @@ export class PreviewConnection {
     if (this.decoder) {
       el.dataset.unitsDropped = String(this.decoder.dropped);
       el.dataset.decodeQueueMax = String(this.decoder.maxQueue);
+      el.dataset.decoderResets = String(this.decoder.resets);
     }
   }
 

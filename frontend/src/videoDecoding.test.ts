@@ -26,6 +26,10 @@ class FakeDecoder implements DecoderLike {
   close() {
     this.state = "closed";
   }
+  reset() {
+    this.queue = []; // pending work is dropped, no output for it
+    this.state = "unconfigured";
+  }
   /** the decoder catches up: every queued chunk comes out as a frame */
   drain() {
     for (const chunk of this.queue.splice(0)) {
@@ -112,6 +116,25 @@ describe("UnitDecoder", () => {
     d.drain();
     expect(frames).toEqual([0, 40, 80, 320, 360]);
     expect(decoder.maxQueue).toBe(MAX_QUEUE);
+  });
+
+  it("lets a key unit replace a full queue, so it never holds more than MAX_QUEUE", async () => {
+    const { decoder, decoders, frames } = setUp();
+    await decoder.configure(CONFIG);
+    const d = decoders[0]!;
+    decoder.push(key(0));
+    decoder.push(delta(40));
+    decoder.push(delta(80)); // full: the decoder is stuck
+    decoder.push(delta(120)); // dropped
+    decoder.push(key(2000)); // a newer picture on its own: the three waiting are thrown away
+    decoder.push(delta(2040));
+    expect(decodedTimestamps(d)).toEqual(["k2000", "d2040"]);
+    expect(d.configs).toHaveLength(2); // configured again after the reset
+    expect(d.state).toBe("configured");
+    expect(decoder.resets).toBe(1);
+    expect(decoder.maxQueue).toBe(MAX_QUEUE);
+    d.drain();
+    expect(frames).toEqual([2000, 2040]);
   });
 
   it("fails once, for good, when the codec is not supported", async () => {

@@ -1,6 +1,7 @@
 // H.264 units from the preview socket, decoded by the browser (WebCodecs). The decoder is fed
-// so the picture never lags: no delta before the first key unit, and when the decoder falls
-// behind (more than MAX_QUEUE units waiting) deltas are dropped until the next key unit.
+// so the picture never lags: no delta before the first key unit; when the decoder falls behind
+// (MAX_QUEUE units waiting) deltas are dropped until the next key unit, and that key unit
+// replaces what still waits (reset, then decode it): the queue never holds more than MAX_QUEUE.
 // Any failure (codec not supported, decoder error) is reported once; the caller then falls
 // back to JPEG for good.
 import type { PreviewConfig } from "./api/client";
@@ -23,6 +24,7 @@ export interface DecoderLike {
   readonly decodeQueueSize: number;
   configure(config: VideoDecoderConfig): void;
   decode(chunk: EncodedVideoChunk): void;
+  reset(): void;
   close(): void;
 }
 
@@ -42,7 +44,10 @@ export class UnitDecoder {
   dropped = 0;
   /** the largest decodeQueueSize seen right after a decode() call */
   maxQueue = 0;
+  /** key units that replaced a full queue (a stale backlog thrown away) */
+  resets = 0;
   private decoder: DecoderLike | null = null;
+  private config: VideoDecoderConfig | null = null;
   private configuring = 0; // generation of the newest configure; units wait while it runs
   private ready = false;
   private pending: H264Unit[] = [];
@@ -77,6 +82,7 @@ export class UnitDecoder {
         });
       }
       this.decoder.configure(wanted);
+      this.config = wanted;
     } catch (error) {
       return this.fail(`cannot configure ${config.codec}: ${String(error)}`);
     }
@@ -103,6 +109,12 @@ export class UnitDecoder {
       return;
     }
     try {
+      if (unit.key && decoder.decodeQueueSize >= MAX_QUEUE && this.config) {
+        // What waits is older than this picture, which needs none of it: throw it away.
+        decoder.reset();
+        decoder.configure(this.config);
+        this.resets += 1;
+      }
       decoder.decode(
         this.codecs.createChunk({ type: unit.key ? "key" : "delta", timestamp: unit.timestampUs, data: unit.data }),
       );
