@@ -7,8 +7,12 @@
 import type { PreviewConfig } from "./api/client";
 import type { H264Unit } from "./h264";
 
-/** Units the decoder may have waiting before deltas are dropped: at 25 fps, 120 ms of lag. */
-export const MAX_QUEUE = 3;
+/** Units the decoder may have waiting before deltas are dropped: at 25 fps, 320 ms of lag,
+ * the same 8 units the previewer lets a viewer be behind (MAX_LIVE_UNITS). At 3, on this
+ * 2-core machine under load (load average 5-9), the queue touched 3 in steady state in 2 of 8
+ * browser-test runs and once dropped deltas: the picture stood still up to a GOP (2 s) until
+ * the next key unit, and once for 1.9 s after the 5 s stall test. */
+export const MAX_QUEUE = 8;
 /** Units kept while the decoder is being configured (from the newest key unit on). */
 const MAX_PENDING = 60;
 

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ui")]
 H264_LABEL = "H.264 · decoded in the browser"
 JPEG_START = b"\xff\xd8"
 KEY, DELTA = 0x01, 0x02
-MAX_QUEUE = 3  # frontend/src/videoDecoding.ts
+MAX_QUEUE = 8  # frontend/src/videoDecoding.ts
 
 
 @dataclass
