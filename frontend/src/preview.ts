@@ -1,6 +1,6 @@
 // Preview frames: draw the newest, drop stale ones. A JPEG arriving while the previous one
 // is still being decoded replaces any frame waiting behind it, so the picture never lags.
-import type { PreviewStatus } from "./api/client";
+import type { PreviewFormat, PreviewStatus } from "./api/client";
 
 export type Decode<I> = (jpeg: Blob) => Promise<I>;
 export type Draw<I> = (image: I) => void;
@@ -61,6 +61,11 @@ export function parseStatus(data: string): PreviewStatus | null {
   }
 }
 
-export function previewUrl(location: { protocol: string; host: string }, sessionId: string): string {
-  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws/preview/${sessionId}`;
+export function previewUrl(
+  location: { protocol: string; host: string },
+  sessionId: string,
+  format: PreviewFormat = "jpeg",
+): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/ws/preview/${encodeURIComponent(sessionId)}?format=${format}`;
 }
