@@ -171,11 +171,14 @@ class Bench:
             result["viewer_decode_ms"] = latency_summary([x for v in h264 for x in v.decode_s])
             result["stamps_unreadable"] = sum(v.unreadable for v in h264)
             result["pictures_mispaired"] = sum(v.mispaired for v in h264)
+            backlogs = [v.backlog_min for v in h264 if v.backlog_min is not None]
+            result["decoder_backlog_min"] = min(backlogs, default=None)
         self.results["scenarios"][name] = result
         for v in viewers:
             v.latencies.clear()
             if isinstance(v, H264Viewer):
                 v.decode_s.clear()
+                v.backlog_min = None
         shown = result["preview_latency_ms"]
         print(f"  {name}: {result['cpu_pct_total']} % of a core, preview ms {shown}")
         return result

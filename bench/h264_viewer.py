@@ -6,15 +6,21 @@ camera is x264 ``zerolatency``, no B-frames) and its clock stamp read.
 Latency is camera → unit on this socket: the unit's arrival time minus the stamp in its
 picture, the same point the JPEG viewer takes (``measure.Viewer`` stamps a JPEG as it
 arrives, before decoding it). What this viewer's decoder adds is measured per picture and
-kept apart (``decode_ms``: arrival → picture out of FFmpeg), not in the latency: FFmpeg's raw
-``h264`` demuxer only knows a unit has ended when the next one begins, so it holds each unit
-for one frame interval (40 ms at 25 fps), plus the decode itself. A page's ``VideoDecoder``
-gets whole units (one ``EncodedVideoChunk`` each) and has no such hold; its decode time
-(a few ms for 720p) is not measured here.
+kept apart (``decode_ms``: arrival → picture out of FFmpeg), not in the latency. FFmpeg fed
+through a pipe holds two units: a picture comes out once the unit two after it has been
+written (measured: units of a 720p25 x264 zerolatency clip written every 40 ms, each picture
+out 80-150 ms after its unit, with two units always waiting), so ``decode_ms`` is about two
+frame intervals (80 ms at 25 fps) plus the decode. A page's ``VideoDecoder`` gets whole units
+(one ``EncodedVideoChunk`` each) and has no such hold; its decode time (a few ms for 720p) is
+not measured here. ``backlog_min``, the fewest units waiting in the decoder after a picture,
+stays at that hold (2) while every unit gives one picture: more means pictures went missing
+and the pairing slipped.
 
 The decoder outputs only the stamp's rows, scaled to a quarter (320 pixels wide for 1280:
 the stamp survives any width that is a multiple of 40), so the pipe carries 10 kB a picture
-rather than 900 kB; it runs single-threaded (frame threads would hold pictures back).
+rather than 900 kB; it runs single-threaded (frame threads would hold pictures back). No
+``-fflags nobuffer``: FFmpeg then drops what it read while probing the stream (tried: the
+first ~50 units, the joiner's GOP, went missing and every pairing after slipped by them).
 """
 
 from __future__ import annotations
@@ -70,7 +76,7 @@ def decoder_argv(ffmpeg: str) -> list[str]:
     strip = f"crop=iw:iw*{ROWS + 1}/40:0:0,scale={OUT_WIDTH}:{OUT_HEIGHT}:flags=area"
     return [
         ffmpeg, "-hide_banner", "-v", "error", "-threads", "1",
-        "-fflags", "nobuffer", "-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0",
+        "-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0",
         "-f", "h264", "-i", "pipe:0",
         "-vf", strip, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1",
     ]  # fmt: skip
@@ -97,8 +103,11 @@ class H264Viewer:
     unreadable: int = 0
     """Pictures whose stamp did not check out."""
     mispaired: int = 0
-    """Consecutive pictures whose stamps' frame numbers moved by another step than their
-    units' timestamps: a picture went missing and the pairing slipped (should stay 0)."""
+    """Pictures paired with a unit that arrived before the picture was taken, or whose
+    stamp's frame number moved by another step than the units' timestamps since the last:
+    a picture went missing and the pairing slipped (should stay 0)."""
+    backlog_min: int | None = None
+    """Fewest units waiting in the decoder after a picture came out, while ``recording``."""
     recording: bool = False
     task: asyncio.Task[None] | None = None
     decoder_pid: int | None = None
@@ -160,11 +169,16 @@ class H264Viewer:
                 self.unreadable += 1
                 self._last = None
                 continue
-            if self._last is not None:
-                steps = round((sent.timestamp_us - self._last[1]) * self.fps / 1e6)
-                self.mispaired += stamp.index - self._last[0] != steps
+            if sent.arrived < stamp.wall_s or (
+                self._last is not None
+                and stamp.index - self._last[0]
+                != round((sent.timestamp_us - self._last[1]) * self.fps / 1e6)
+            ):
+                self.mispaired += 1
             self._last = (stamp.index, sent.timestamp_us)
             if sent.counted:
+                backlog = len(self._pending)
+                self.backlog_min = min(backlog, self.backlog_min or backlog)
                 self.latencies.append(sent.arrived - stamp.wall_s)
                 self.decode_s.append(out - sent.arrived)
 

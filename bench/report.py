@@ -40,56 +40,39 @@ RATIOS = (  # camrec scenario, naive scenario it is compared with
 )
 
 
+LABEL = 62
+
+
 def _row(label: str, value: Any, target: str = "") -> str:
-    return f"| {label:<50} | {value!s:>24} | {target:>12} |"
+    return f"| {label:<{LABEL}} | {value!s:>24} | {target:>12} |"
 
 
 def _scenario_rows(name: str, sc: dict[str, Any]) -> list[str]:
     cpu_row, cpu_target, lat_target = SCENARIO_TARGETS.get(name, ("", "", ""))
     lat = sc["preview_latency_ms"]
-    rows = [
-        _row(f"{name}: CPU % of one core, total", sc["cpu_pct_total"],
-             cpu_target if cpu_row == "total" else ""),
-        _row(f"{name}: CPU % per session", sc["cpu_pct_per_session"],
-             cpu_target if cpu_row == "per session" else ""),
-        _row(f"{name}: preview latency p50/p95/max ms", f"{lat['p50']}/{lat['p95']}/{lat['max']}",
-             lat_target),
-        _row(f"{name}: preview frames received", sc["preview_frames"]),
-    ]  # fmt: skip
+    rows: list[tuple[str, Any, str]] = [
+        ("CPU % of one core, total", sc["cpu_pct_total"], cpu_target * (cpu_row == "total")),
+        ("CPU % per session", sc["cpu_pct_per_session"], cpu_target * (cpu_row == "per session")),
+        ("preview latency p50/p95/max ms", f"{lat['p50']}/{lat['p95']}/{lat['max']}", lat_target),
+        ("preview frames received", sc["preview_frames"], ""),
+    ]
     if "viewer_decode_ms" in sc:
         dec = sc["viewer_decode_ms"]
-        rows.append(
-            _row(
-                f"{name}: bench decoder's own delay p50/p95 ms (not in the latency)",
-                f"{dec['p50']}/{dec['p95']}",
-            )
-        )
-        rows.append(
-            _row(
-                f"{name}: stamps unreadable / pictures mispaired",
-                f"{sc['stamps_unreadable']}/{sc['pictures_mispaired']}",
-                "0/0",
-            )
-        )
+        rows += [
+            ("bench decoder's delay p50/p95 ms (not in latency)", f"{dec['p50']}/{dec['p95']}", ""),
+            ("stamps unreadable / pictures mispaired / backlog",
+             f"{sc['stamps_unreadable']}/{sc['pictures_mispaired']}/{sc['decoder_backlog_min']}",
+             "0/0/2"),
+        ]  # fmt: skip
     if "hog_cpu_pct" in sc:
-        rows.append(
-            _row(
-                f"{name}: the CPU hog got % / client nice / load 1m",
-                f"{sc['hog_cpu_pct']}/{sc['client_nice']}/{sc['load_avg_1m']}",
-            )
-        )
+        hog = f"{sc['hog_cpu_pct']}/{sc['client_nice']}/{sc['load_avg_1m']}"
+        rows.append(("the CPU hog got % / client nice / load 1m", hog, ""))
     if "previewer_skipped" in sc:
-        rows.append(
-            _row(
-                f"{name}: previewer pictures read / skipped",
-                f"{sc['previewer_frames_in']}/{sc['previewer_skipped']}",
-            )
-        )
+        skipped = f"{sc['previewer_frames_in']}/{sc['previewer_skipped']}"
+        rows.append(("previewer pictures read / skipped (behind)", skipped, ""))
     if "bench_client_cpu_pct" in sc:
-        rows.append(
-            _row(f"{name}: the bench's viewers' CPU % (not camrec's)", sc["bench_client_cpu_pct"])
-        )
-    return rows
+        rows.append(("the bench's viewers' CPU % (not camrec's)", sc["bench_client_cpu_pct"], ""))
+    return [_row(f"{name}: {label}", value, target) for label, value, target in rows]
 
 
 def _ratio_rows(s: dict[str, Any]) -> list[str]:
@@ -109,7 +92,7 @@ def _ratio_rows(s: dict[str, Any]) -> list[str]:
 
 def table(r: dict[str, Any]) -> str:
     s = r["scenarios"]
-    lines = [_row("measure", "value", "target"), _row("-" * 50, "-" * 24, "-" * 12)]
+    lines = [_row("measure", "value", "target"), _row("-" * LABEL, "-" * 24, "-" * 12)]
     for name, sc in s.items():
         lines += _scenario_rows(name, sc)
     lines += _ratio_rows(s)
@@ -159,7 +142,7 @@ def write_api_report(results: dict[str, Any], out: Path) -> None:
     """``--only api``: its rows, and ``api.json`` (latest.json keeps the last full run)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "api.json").write_text(json.dumps(results, indent=2) + "\n")
-    lines = [_row("measure", "value", "target"), _row("-" * 44, "-" * 24, "-" * 12)]
+    lines = [_row("measure", "value", "target"), _row("-" * LABEL, "-" * 24, "-" * 12)]
     lines += [_row(*row) for row in api_rows(results["api"])]
     print("\n".join(lines))
     api = results["api"]
