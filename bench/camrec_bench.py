@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -105,24 +106,25 @@ class Bench:
             await asyncio.sleep(0.02)
         return rec, time.monotonic() - began
 
-    async def stop(self, rec_id: str, figure: bool = True) -> tuple[float, dict[str, Any]]:
+    async def stop(self, rec_id: str) -> tuple[float, dict[str, Any]]:
         """Stop → final file (s) and the final record; stop → reply goes to ``stop_reply_s``
-        (the reply comes once FFmpeg has stopped, possibly before the file is final) unless
-        not a ``figure`` (the scale scenario's 15 stops at once)."""
+        (the reply comes once FFmpeg has stopped, possibly before the file is final)."""
         began = time.monotonic()
         response = await self.http.post(f"/api/recordings/{rec_id}/stop")
         response.raise_for_status()
-        if figure:
-            self.results.setdefault("stop_reply_s", []).append(round(time.monotonic() - began, 2))
-        rec = response.json()
+        self.results.setdefault("stop_reply_s", []).append(round(time.monotonic() - began, 2))
+        rec = await self.wait_final(rec_id, response.json(), began + 60)
+        return time.monotonic() - began, rec
+
+    async def wait_final(self, rec_id: str, rec: dict[str, Any], deadline: float) -> dict[str, Any]:
         while rec["state"] in ("recording", "reconnecting", "finalizing"):
-            if time.monotonic() - began > 60:
-                raise RuntimeError(f"recording {rec_id} not final 60 s after its stop")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"recording {rec_id} not final in time after its stop")
             await asyncio.sleep(0.05)
             response = await self.http.get(f"/api/recordings/{rec_id}")
             response.raise_for_status()
             rec = response.json()
-        return time.monotonic() - began, rec
+        return rec
 
     async def measure(
         self,
@@ -152,6 +154,7 @@ class Bench:
             v.recording = False
         total = sum(used.values())
         lat = [x for v in viewers for x in v.latencies]
+        silent = sum(not v.latencies for v in viewers)
         result: dict[str, Any] = {
             "sessions": sessions,
             "cpu_pct_total": round(100 * total / wall, 1),
@@ -159,6 +162,7 @@ class Bench:
             "cpu_pct_by_process": {k: round(100 * v / wall, 1) for k, v in used.items()},
             "preview_frames": sum(v.frames for v in viewers),
             "preview_latency_ms": latency_summary(lat),
+            "viewers_without_pictures": silent,
             "bench_client_cpu_pct": round(100 * (own_s + client_used["decoders"]) / wall, 1),
             "peak_rss_mb": {
                 m.name: round(peak_rss_mb(m.proc.pid), 1)  # type: ignore[union-attr]
@@ -332,6 +336,7 @@ async def main() -> None:
         help="run only these (repeatable; default: " + ", ".join(DEFAULT_SCENARIOS) + "); "
         "a partial run writes partial.json, latest.json is left alone",
     )
+    parser.add_argument("--logs", type=Path, help="copy the stack's logs here at the end")
     args = parser.parse_args()
     chosen = set(args.scenario or DEFAULT_SCENARIOS)
     env = SCALE_ENV if "scale16" in chosen and args.only is None else None
@@ -342,6 +347,8 @@ async def main() -> None:
             await (bench.api_only() if args.only == "api" else bench.run(chosen))
         finally:
             await bench.close()
+            if args.logs is not None:
+                shutil.copytree(bench.stack.logs, args.logs, dirs_exist_ok=True)
     bench.results["bench_wall_s"] = round(time.monotonic() - began, 1)
     bench.results["scenarios_run"] = sorted(chosen)
     if args.only == "api":

@@ -59,8 +59,8 @@ def _scenario_rows(name: str, sc: dict[str, Any]) -> list[str]:
     if "viewer_decode_ms" in sc:
         dec = sc["viewer_decode_ms"]
         rows += [
-            ("bench decoder's delay p50/p95 ms (not in latency)", f"{dec['p50']}/{dec['p95']}", ""),
-            ("stamps unreadable / pictures mispaired / backlog",
+            ("bench decoder delay p50/p95 ms, not counted", f"{dec['p50']}/{dec['p95']}", ""),
+            ("unreadable/mispaired/decoder backlog",
              f"{sc['stamps_unreadable']}/{sc['pictures_mispaired']}/{sc['decoder_backlog_min']}",
              "0/0/2"),
         ]  # fmt: skip

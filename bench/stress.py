@@ -28,9 +28,18 @@ from camrec_contracts.previews import PreviewerStats
 
 if TYPE_CHECKING:
     from camrec_bench import AnyViewer, Bench
+    from h264_viewer import H264Viewer
 
 SCALE = 16
 """Sessions in the scale scenario (the stack's limits are raised to it for the run)."""
+LIVE_TIMEOUT_S = 4.0 * SCALE
+"""Every viewer has its first unit by then. Measured: the previewer's 16 readers on the
+relay opened one after another, each ~2 s after the one before (2.06, 3.99, 5.81 ... 29.3 s:
+OpenCV's FFmpeg backend opens under one lock, and an open waits for a key unit, one per 2 s
+GOP here), so 2 s a session, doubled for a loaded machine."""
+STOP_DEADLINE_S = 120.0
+"""The scale scenario's 15 recordings are final by then (one worker finishes them; 3-7 s
+each were measured on a loaded machine)."""
 OPEN_AT_ONCE = 4
 """Sessions opened concurrently in the scale scenario (each open probes the camera)."""
 
@@ -113,6 +122,30 @@ async def overload(bench: Bench, views: Sequence[AnyViewer]) -> None:
     result |= load.figures() | {"previewer_frames_in": frames_in, "previewer_skipped": skipped}
 
 
+async def _all_live(viewers: Sequence[H264Viewer], timeout_s: float) -> float:
+    """Seconds until every viewer has had a unit (the previewer opens its readers on the
+    relay one after another: see :data:`LIVE_TIMEOUT_S`)."""
+    began = time.monotonic()
+    while not all(v.frames for v in viewers):
+        if time.monotonic() - began > timeout_s:
+            silent = sum(not v.frames for v in viewers)
+            raise RuntimeError(f"{silent} of {len(viewers)} H.264 viewers got nothing")
+        await asyncio.sleep(0.1)
+    return time.monotonic() - began
+
+
+async def _stop(bench: Bench, rec_id: str) -> bool:
+    """Stop a recording and wait for it to end; True if the stop was answered 504 (the
+    recorder gives up waiting for FFmpeg after 10 s: 15 stops at once on one loaded worker
+    got some, measured), in which case it is waited for all the same."""
+    response = await bench.http.post(f"/api/recordings/{rec_id}/stop")
+    if response.status_code != 504:
+        response.raise_for_status()
+    rec = response.json() if response.status_code != 504 else {"state": "finalizing"}
+    await bench.wait_final(rec_id, rec, time.monotonic() + STOP_DEADLINE_S)
+    return response.status_code == 504
+
+
 async def scale(bench: Bench, a: str, clock: str) -> None:
     """``scale_16_h264_ws``: session A and 15 more of the same camera (each its own relay
     path: the proxy names paths by session, so go2rtc's one encoder feeds 16 MediaMTX paths),
@@ -127,14 +160,17 @@ async def scale(bench: Bench, a: str, clock: str) -> None:
     others = await asyncio.gather(*(open_one(i) for i in range(2, SCALE + 1)))
     opened_s = time.monotonic() - began
     recs = await asyncio.gather(*(bench.record(s) for s in others))
-    viewers: list[AnyViewer] = [bench.h264_viewer(s) for s in [a, *others]]
+    viewers = [bench.h264_viewer(s) for s in [a, *others]]
     try:
-        result = await bench.measure(f"scale_{SCALE}_h264_ws", SCALE, viewers, warm_up_s=5)
+        live_s = await _all_live(viewers, LIVE_TIMEOUT_S)
+        result = await bench.measure(f"scale_{SCALE}_h264_ws", SCALE, viewers)
     finally:
         for v in viewers:
             await v.stop()
-        await asyncio.gather(*(bench.stop(rec["id"], figure=False) for rec, _ in recs))
+        timeouts = sum(await asyncio.gather(*(_stop(bench, rec["id"]) for rec, _ in recs)))
         for sid in others:
             await bench.http.delete(f"/api/sessions/{sid}")
     result["open_15_sessions_s"] = round(opened_s, 1)
+    result["all_viewers_live_s"] = round(live_s, 1)
+    result["stops_answered_504"] = timeouts
     result["record_start_s_max"] = round(max(start for _, start in recs), 2)
