@@ -41,6 +41,7 @@ from camrec_devstack.stack import LocalStack
 
 sys.path.insert(0, str(Path(__file__).parent))
 import api_bench
+import jpeg_bench
 import stress
 from h264_viewer import H264Viewer
 from measure import TICK, CpuWindow, Viewer, cpu_ticks, latency_summary, peak_rss_mb
@@ -206,9 +207,9 @@ class Bench:
             await view.stop()
             await self.wait_no_capture()  # its reader idles out before the next scenario
         if chosen & {"jpeg", "overload"}:
-            starts += await self.jpeg_path(a, clock, chosen)
+            starts += await jpeg_bench.jpeg_path(self, a, clock, chosen)
         if "jpeg" in chosen:
-            starts.append(await self.mjpeg(rec_a["id"]))
+            starts.append(await jpeg_bench.mjpeg(self, rec_a["id"]))
             self.results["api"] = await api_bench.figures(
                 "127.0.0.1", self.stack.s.http_port, self.roots(("api", "nginx"))
             )
@@ -228,42 +229,6 @@ class Bench:
             "stop_s": round(stop_a, 2),
         }
         await self.http.delete(f"/api/sessions/{a}")
-
-    async def jpeg_path(self, a: str, clock: str, chosen: set[str]) -> list[float]:
-        """1 then 3 sessions with a JPEG-path viewer each, then the 3 beside a CPU hog; the
-        record starts of sessions B and C."""
-        view_a = self.viewer(a)
-        if "jpeg" in chosen:
-            await self.measure("camrec_1_h264", 1, [view_a])
-        b, c = await self.open(clock, "bench-b"), await self.open(clock, "bench-c")
-        (rec_b, start_b), (rec_c, start_c) = await self.record(b), await self.record(c)
-        views = [view_a, self.viewer(b), self.viewer(c)]
-        if "jpeg" in chosen:
-            await self.measure("camrec_3_h264", 3, views)
-        if "overload" in chosen:
-            await stress.overload(self, views)
-        stops = [(await self.stop(rec["id"]))[0] for rec in (rec_b, rec_c)]
-        self.results["stop_s_60s_files"] = [round(x, 2) for x in stops]
-        for v in views:
-            await v.stop()
-        for sid in (b, c):
-            await self.http.delete(f"/api/sessions/{sid}")
-        return [start_b, start_c]
-
-    async def mjpeg(self, rec_a: str) -> float:
-        """One MJPEG session, recording + a viewer (session A's recording excluded); its
-        record start."""
-        await self.wait_no_capture()  # session A's preview capture idles out first
-        m = await self.open(self.mjpeg_camera.url, "bench-mjpeg")
-        rec_m, start_m = await self.record(m)
-        view_m = self.viewer(m)
-        a_ffmpeg = {p for p in _ffmpeg_pids() if rec_a in _cmdline(p)}
-        await self.measure("camrec_1_mjpeg", 1, [view_m], exclude=a_ffmpeg)
-        stop_m, _ = await self.stop(rec_m["id"])
-        self.results.setdefault("stop_s_60s_files", []).append(round(stop_m, 2))
-        await view_m.stop()
-        await self.http.delete(f"/api/sessions/{m}")
-        return start_m
 
     async def preview_stats(self) -> PreviewerStats:
         nc = await nats.connect(self.stack.s.local_nats_url)
@@ -300,23 +265,6 @@ class Bench:
         self.stack.stop()
         self.mjpeg_camera.stop()
         self.cameras.stop()
-
-
-def _ffmpeg_pids() -> list[int]:
-    return [
-        int(p.name)
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit() and "ffmpeg" in _cmdline(int(p.name))
-    ]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return (
-            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        )
-    except (FileNotFoundError, ProcessLookupError):
-        return ""
 
 
 async def main() -> None:
