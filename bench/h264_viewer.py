@@ -43,7 +43,7 @@ from camrec_devstack.cameras.clock import (
     ROWS,
     WHITE,
     Stamp,
-    _check,
+    _check,  # the stamp's own check word: the same rule as read_stamp, not a copy of it
 )
 from camrec_devstack.h264_units import parse_unit
 from camrec_devstack.paths import binary
@@ -51,16 +51,14 @@ from camrec_devstack.paths import binary
 OUT_WIDTH = 320
 OUT_HEIGHT = (ROWS + 1) * OUT_WIDTH // 40
 """The stamp's rows: it starts one cell down and is ROWS cells high (cell = width / 40)."""
-
-
 CELL = OUT_WIDTH // 40
 _WEIGHTS = [1 << (ROWS * CELLS_PER_ROW - 1 - i) for i in range(ROWS * CELLS_PER_ROW)]
 
 
 def strip_stamp(strip: npt.NDArray[np.uint8]) -> Stamp | None:
     """``clock.read_stamp`` for the decoder's strip, vectorised: the same cells' centres and
-    check word, 0.04 ms instead of 1 ms here (16 viewers at 25 fps would spend 40 % of a core in
-    the bench's event loop on it, and stamp arrivals late)."""
+    check word, 0.04 ms instead of 1 ms here (16 viewers at 25 fps would spend 40 % of a core
+    in the bench's event loop on it, and note arrivals late)."""
     q = max(CELL // 4, 1)
     cells = strip[CELL : CELL * (ROWS + 1), CELL : CELL * (CELLS_PER_ROW + 1)]
     cells = cells.reshape(ROWS, CELL, CELLS_PER_ROW, CELL)[:, q : CELL - q, :, q : CELL - q]
