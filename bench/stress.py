@@ -134,8 +134,9 @@ async def _all_live(viewers: Sequence[H264Viewer], timeout_s: float) -> float:
 
 async def _stop(bench: Bench, rec_id: str) -> bool:
     """Stop a recording and wait for it to end; True if the stop was answered 504 (the api's
-    stop request to the recorder times out after 12 s: one of 15 stops at once on one worker,
-    on the loaded machine, was in a trial run), in which case it is waited for all the same."""
+    stop request to the recorder times out after 12 s, and the recorder's stop endpoint
+    serves one request at a time: one of 15 stops at once on one worker, on the loaded
+    machine, was in a trial run), in which case it is waited for all the same."""
     response = await bench.http.post(f"/api/recordings/{rec_id}/stop")
     if response.status_code != 504:
         response.raise_for_status()
@@ -148,8 +149,9 @@ async def scale(bench: Bench, a: str, clock: str) -> None:
     """``scale_16_h264_ws``: session A and 15 more of the same camera (each its own relay
     path: the proxy names paths by session, so the simulator's one encoder feeds 16 MediaMTX
     paths), each recording until stopped, each with one H.264-path viewer. Opened one after
-    another: the proxy opens them one at a time anyway (measured: 4 asked at once were each
-    ready ~2 s after the one before)."""
+    another: the proxy opens them one at a time anyway (a nats-py subscription awaits its
+    callback message by message, so each micro endpoint serves one request at a time;
+    measured: 4 asked at once were each ready ~2 s after the one before)."""
     began = time.monotonic()
     others = [await bench.open(clock, f"bench-scale-{i}") for i in range(2, SCALE + 1)]
     opened_s = time.monotonic() - began
