@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import api_bench
 import jpeg_bench
 import stress
+from camera_floor import CameraFloor
 from h264_viewer import H264Viewer
 from measure import TICK, CpuWindow, Viewer, cpu_ticks, latency_summary, peak_rss_mb
 from naive_bench import naive
@@ -134,12 +135,13 @@ class Bench:
         viewers: Sequence[AnyViewer],
         exclude: set[int] | None = None,
         warm_up_s: float = 3,
+        beside: CameraFloor | None = None,
     ) -> dict[str, Any]:
         """CPU of camrec's processes and the viewers' latencies over the window; the bench's
         own CPU beside (this process and the H.264 viewers' decoders: the browser's share,
         not counted in camrec's, but on the same cores)."""
         await asyncio.sleep(warm_up_s)  # captures live, recordings past their first fragment
-        for v in viewers:
+        for v in [*viewers, *([beside] if beside else [])]:
             v.recording = True
         decoders = [v.decoder_pid for v in viewers if isinstance(v, H264Viewer) and v.decoder_pid]
         window = CpuWindow(self.roots(), exclude or set())
@@ -151,7 +153,7 @@ class Bench:
         wall, used = window.stop()
         _, client_used = client.stop()
         own_s = (cpu_ticks(os.getpid()) - own) / TICK
-        for v in viewers:
+        for v in [*viewers, *([beside] if beside else [])]:
             v.recording = False
         total = sum(used.values())
         lat = [x for v in viewers for x in v.latencies]
@@ -178,6 +180,9 @@ class Bench:
             result["pictures_mispaired"] = sum(v.mispaired for v in h264)
             backlogs = [v.backlog_min for v in h264 if v.backlog_min is not None]
             result["decoder_backlog_min"] = min(backlogs, default=None)
+        if beside is not None:  # the camera read directly, on the same frames
+            result["camera_direct_latency_ms"] = latency_summary(beside.latencies)
+            result["camera_direct_mispaired"] = beside.mispaired + beside.unreadable
         self.results["scenarios"][name] = result
         for v in viewers:
             v.latencies.clear()
@@ -203,8 +208,10 @@ class Bench:
         starts = [start_a]
         if "h264_ws" in chosen:
             view = self.h264_viewer(a)
-            await self.measure("camrec_1_h264_ws", 1, [view])
+            floor = CameraFloor(clock).start()
+            await self.measure("camrec_1_h264_ws", 1, [view], beside=floor)
             await view.stop()
+            await floor.stop()
             await self.wait_no_capture()  # its reader idles out before the next scenario
         if chosen & {"jpeg", "overload"}:
             starts += await jpeg_bench.jpeg_path(self, a, clock, chosen)

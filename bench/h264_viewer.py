@@ -29,7 +29,9 @@ import asyncio
 import contextlib
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
@@ -80,6 +82,10 @@ def decoder_argv(ffmpeg: str) -> list[str]:
     ]  # fmt: skip
 
 
+Feed = Callable[[bytes, bool, int, float], None]
+"""feed(Annex B unit, key, timestamp µs, arrival time.time())."""
+
+
 @dataclass
 class _Sent:
     arrived: float
@@ -112,7 +118,7 @@ class H264Viewer:
     _pending: deque[_Sent] = field(default_factory=deque)
     _last: tuple[int, int] | None = None
 
-    def start(self) -> H264Viewer:
+    def start(self) -> Self:
         self.task = asyncio.create_task(self._run())
         return self
 
@@ -132,20 +138,20 @@ class H264Viewer:
         assert proc.stdin is not None
         pictures = asyncio.create_task(self._pictures(proc))
         errors = asyncio.create_task(_drain(proc))
+        started = False
+
+        def feed(data: bytes, key: bool, timestamp_us: int, arrived: float) -> None:
+            nonlocal started
+            if not started and not key:
+                return
+            started = True
+            self.frames += 1
+            self._pending.append(_Sent(arrived, timestamp_us, self.recording))
+            stdin.write(data)  # buffered by the transport: never blocks
+
+        stdin = proc.stdin
         try:
-            async with connect(self.url, max_size=None, compression=None) as ws:
-                started = False
-                async for message in ws:
-                    arrived = time.time()
-                    if isinstance(message, str):
-                        continue  # status, or config: FFmpeg reads the SPS in each key unit
-                    unit = parse_unit(message)
-                    if not started and not unit.key:
-                        continue
-                    started = True
-                    self.frames += 1
-                    self._pending.append(_Sent(arrived, unit.timestamp_us, self.recording))
-                    proc.stdin.write(unit.data)  # buffered by the transport: never blocks
+            await self._units(feed)
         finally:
             proc.stdin.close()
             pictures.cancel()
@@ -153,6 +159,16 @@ class H264Viewer:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await proc.wait()
+
+    async def _units(self, feed: Feed) -> None:
+        """Each unit off the socket, with when it arrived."""
+        async with connect(self.url, max_size=None, compression=None) as ws:
+            async for message in ws:
+                arrived = time.time()
+                if isinstance(message, str):
+                    continue  # status, or config: FFmpeg reads the SPS in each key unit
+                unit = parse_unit(message)
+                feed(unit.data, unit.key, unit.timestamp_us, arrived)
 
     async def _pictures(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None

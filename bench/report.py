@@ -64,6 +64,14 @@ def _scenario_rows(name: str, sc: dict[str, Any]) -> list[str]:
              f"{sc['stamps_unreadable']}/{sc['pictures_mispaired']}/{sc['decoder_backlog_min']}",
              "0/0/2"),
         ]  # fmt: skip
+    if "camera_direct_latency_ms" in sc:
+        cam = sc["camera_direct_latency_ms"]
+        rows.append(
+            ("the camera read directly: p50/p95 ms (floor)", f"{cam['p50']}/{cam['p95']}", "")
+        )
+        if lat["p50"] is not None and cam["p50"] is not None:
+            share = f"{lat['p50'] - cam['p50']:.1f}/{lat['p95'] - cam['p95']:.1f}"
+            rows.append(("camrec's share p50/p95 ms (latency - floor)", share, ""))
     if "hog_cpu_pct" in sc:
         hog = f"{sc['hog_cpu_pct']}/{sc['client_nice']}/{sc['load_avg_1m']}"
         rows.append(("the CPU hog got % / client nice / load 1m", hog, ""))
