@@ -1,6 +1,12 @@
 """``./scripts/bench``: camrec's CPU, memory and latencies on this machine, and the naive
 design's in the same run. Prints a table; writes bench/results/latest.json and a PNG chart.
 
+Scenarios (``--scenario NAME``, repeatable; all of :data:`DEFAULT_SCENARIOS` by default):
+``h264_ws`` the H.264 path (units forwarded, the viewer decodes), ``jpeg`` the JPEG path as
+before (1 and 3 H.264 sessions, 1 MJPEG, with the record/stop and api figures), ``overload``
+3 JPEG-path sessions beside a CPU hog, ``naive`` the naive design, ``scale16`` 16 sessions of
+one camera each with an H.264-path viewer; and, not by default, ``naive_overload``.
+
 Cameras are the simulators (their own CPU is not counted): the clock camera (1280x720 25 fps
 H.264 + AAC, capture time burned into each frame) and the MJPEG camera (1280x720, irregular
 timing). The stack is the local stack, relaying RTSP through MediaMTX and MJPEG through
@@ -12,42 +18,57 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
 
-from camrec_contracts.previews import PREVIEW_STATS, PreviewStatsRequest
+from camrec_contracts.previews import PREVIEW_STATS, PreviewerStats, PreviewStatsRequest
 from camrec_contracts.rpc import call
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras, start_rtsp_cameras
-from camrec_devstack.paths import REPO, binary
-from camrec_devstack.procs import ManagedProcess, free_port
+from camrec_devstack.paths import REPO
+from camrec_devstack.procs import free_port
 from camrec_devstack.settings import StackSettings
 from camrec_devstack.stack import LocalStack
 
 sys.path.insert(0, str(Path(__file__).parent))
 import api_bench
-from baseline import record_command
-from measure import CpuWindow, Viewer, peak_rss_mb, percentile
+import jpeg_bench
+import stress
+from camera_floor import CameraFloor
+from h264_viewer import H264Viewer
+from measure import TICK, CpuWindow, Viewer, cpu_ticks, latency_summary, peak_rss_mb
+from naive_bench import naive
 from report import write_api_report, write_report
 
 CAMREC_GROUPS = (
     "proxy", "recorder", "previewer", "api", "mediamtx", "go2rtc", "nats-server", "nginx",
 )  # fmt: skip
+DEFAULT_SCENARIOS = ("h264_ws", "jpeg", "overload", "naive", "scale16")
+SCENARIOS = (*DEFAULT_SCENARIOS, "naive_overload")
+SCALE_ENV = {"CAMREC_MAX_SESSIONS": str(stress.SCALE), "CAMREC_WORKER_CAPACITY": str(stress.SCALE)}
+"""The stack's limits when ``scale16`` runs (3 sessions and 3 recordings per worker by
+default); nothing else reads them."""
+
+AnyViewer = Viewer | H264Viewer
 
 
 class Bench:
-    def __init__(self, seconds: float, tmp: Path) -> None:
+    def __init__(self, seconds: float, tmp: Path, env: dict[str, str] | None = None) -> None:
         self.seconds = seconds
         self.tmp = tmp
         self.results: dict[str, Any] = {"seconds_per_scenario": seconds, "scenarios": {}}
+        self.results["stack_env"] = env or {}
         self.cameras: RtspCameras = start_rtsp_cameras(tmp / "cameras")
-        self.mjpeg = MjpegCamera(width=1280, height=720).start()
+        self.mjpeg_camera = MjpegCamera(width=1280, height=720).start()
         ports = (
             "http_port", "api_port", "previewer_port", "nats_port", "nats_monitor_port",
             "mediamtx_api_port", "mediamtx_rtsp_port", "go2rtc_api_port", "go2rtc_rtsp_port",
@@ -57,7 +78,7 @@ class Bench:
             {"state_dir": tmp / "state", "recordings_dir": tmp / "recordings"}
             | {port: free_port() for port in ports}
         )
-        self.stack = LocalStack(settings)
+        self.stack = LocalStack(settings, extra_env=env)
         self.stack.start()
         self.stack.wait_healthy(60)
         self.http = httpx.AsyncClient(base_url=self.stack.url, timeout=30)
@@ -94,84 +115,120 @@ class Bench:
         response = await self.http.post(f"/api/recordings/{rec_id}/stop")
         response.raise_for_status()
         self.results.setdefault("stop_reply_s", []).append(round(time.monotonic() - began, 2))
-        rec = response.json()
+        rec = await self.wait_final(rec_id, response.json(), began + 60)
+        return time.monotonic() - began, rec
+
+    async def wait_final(self, rec_id: str, rec: dict[str, Any], deadline: float) -> dict[str, Any]:
         while rec["state"] in ("recording", "reconnecting", "finalizing"):
-            if time.monotonic() - began > 60:
-                raise RuntimeError(f"recording {rec_id} not final 60 s after its stop")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"recording {rec_id} not final in time after its stop")
             await asyncio.sleep(0.05)
             response = await self.http.get(f"/api/recordings/{rec_id}")
             response.raise_for_status()
             rec = response.json()
-        return time.monotonic() - began, rec
+        return rec
 
     async def measure(
-        self, name: str, sessions: int, viewers: list[Viewer], exclude: set[int] | None = None
-    ) -> None:
-        await asyncio.sleep(3)  # warm-up: captures live, recordings past their first fragment
-        for v in viewers:
+        self,
+        name: str,
+        sessions: int,
+        viewers: Sequence[AnyViewer],
+        exclude: set[int] | None = None,
+        warm_up_s: float = 3,
+        beside: CameraFloor | None = None,
+    ) -> dict[str, Any]:
+        """CPU of camrec's processes and the viewers' latencies over the window; the bench's
+        own CPU beside (this process and the H.264 viewers' decoders: the browser's share,
+        not counted in camrec's, but on the same cores)."""
+        await asyncio.sleep(warm_up_s)  # captures live, recordings past their first fragment
+        for v in [*viewers, *([beside] if beside else [])]:
             v.recording = True
+        decoders = [v.decoder_pid for v in viewers if isinstance(v, H264Viewer) and v.decoder_pid]
         window = CpuWindow(self.roots(), exclude or set())
+        client = CpuWindow({"decoders": decoders})
+        own = cpu_ticks(os.getpid())
         window.start()
+        client.start()
         await asyncio.sleep(self.seconds)  # the measurement window itself
         wall, used = window.stop()
-        for v in viewers:
+        _, client_used = client.stop()
+        own_s = (cpu_ticks(os.getpid()) - own) / TICK
+        for v in [*viewers, *([beside] if beside else [])]:
             v.recording = False
         total = sum(used.values())
         lat = [x for v in viewers for x in v.latencies]
-        self.results["scenarios"][name] = {
+        silent = sum(not v.latencies for v in viewers)
+        result: dict[str, Any] = {
             "sessions": sessions,
             "cpu_pct_total": round(100 * total / wall, 1),
             "cpu_pct_per_session": round(100 * total / wall / sessions, 1),
             "cpu_pct_by_process": {k: round(100 * v / wall, 1) for k, v in used.items()},
             "preview_frames": sum(v.frames for v in viewers),
-            "preview_latency_ms": _latency(lat),
+            "preview_latency_ms": latency_summary(lat),
+            "viewers_without_pictures": silent,
+            "bench_client_cpu_pct": round(100 * (own_s + client_used["decoders"]) / wall, 1),
             "peak_rss_mb": {
                 m.name: round(peak_rss_mb(m.proc.pid), 1)  # type: ignore[union-attr]
                 for m in self.stack.members
                 if m.name in CAMREC_GROUPS
             },
         }
+        h264 = [v for v in viewers if isinstance(v, H264Viewer)]
+        if h264:
+            result["viewer_decode_ms"] = latency_summary([x for v in h264 for x in v.decode_s])
+            result["stamps_unreadable"] = sum(v.unreadable for v in h264)
+            result["pictures_mispaired"] = sum(v.mispaired for v in h264)
+            backlogs = [v.backlog_min for v in h264 if v.backlog_min is not None]
+            result["decoder_backlog_min"] = min(backlogs, default=None)
+        if beside is not None:  # the camera read directly, on the same frames
+            result["camera_direct_latency_ms"] = latency_summary(beside.latencies)
+            result["camera_direct_mispaired"] = beside.mispaired + beside.unreadable
+        self.results["scenarios"][name] = result
         for v in viewers:
             v.latencies.clear()
-        print(f"  {name}: {self.results['scenarios'][name]['cpu_pct_total']} % of a core")
+            if isinstance(v, H264Viewer):
+                v.decode_s.clear()
+                v.backlog_min = None
+        shown = result["preview_latency_ms"]
+        print(f"  {name}: {result['cpu_pct_total']} % of a core, preview ms {shown}")
+        return result
 
     def viewer(self, session_id: str) -> Viewer:
         return Viewer(f"{self.ws_base}/ws/preview/{session_id}").start()
 
-    async def camrec(self) -> None:
+    def h264_viewer(self, session_id: str) -> H264Viewer:
+        return H264Viewer(f"{self.ws_base}/ws/preview/{session_id}?format=h264").start()
+
+    async def run(self, chosen: set[str]) -> None:
+        """Session A (the clock camera, recording until stopped) runs the whole bench; the
+        chosen scenarios in turn around it."""
         clock = self.cameras.url(H264_CLOCK)
         a = await self.open(clock, "bench-a")
         rec_a, start_a = await self.record(a)
-        view_a = self.viewer(a)
-        await self.measure("camrec_1_h264", 1, [view_a])
-
-        b, c = await self.open(clock, "bench-b"), await self.open(clock, "bench-c")
-        (rec_b, start_b), (rec_c, start_c) = await self.record(b), await self.record(c)
-        views = [view_a, self.viewer(b), self.viewer(c)]
-        await self.measure("camrec_3_h264", 3, views)
-        stop_b, _ = await self.stop(rec_b["id"])
-        stop_c, _ = await self.stop(rec_c["id"])
-        for v in views:
-            await v.stop()
-        for sid in (b, c):
-            await self.http.delete(f"/api/sessions/{sid}")
-
-        await self.wait_no_capture()  # session A's preview capture idles out first
-        m = await self.open(self.mjpeg.url, "bench-mjpeg")
-        rec_m, start_m = await self.record(m)
-        view_m = self.viewer(m)
-        a_ffmpeg = {p for p in _ffmpeg_pids() if rec_a["id"] in _cmdline(p)}
-        await self.measure("camrec_1_mjpeg", 1, [view_m], exclude=a_ffmpeg)
-        stop_m, _ = await self.stop(rec_m["id"])
-        await view_m.stop()
-        await self.http.delete(f"/api/sessions/{m}")
-        self.results["record_start_s"] = [round(x, 2) for x in (start_a, start_b, start_c, start_m)]
-        self.results["stop_s_60s_files"] = [round(x, 2) for x in (stop_b, stop_c, stop_m)]
-        self.results["api"] = await api_bench.figures(
-            "127.0.0.1", self.stack.s.http_port, self.roots(("api", "nginx"))
-        )
-        await self.baseline(clock, 1)
-        await self.baseline(clock, 3)
+        starts = [start_a]
+        if "h264_ws" in chosen:
+            view = self.h264_viewer(a)
+            floor = CameraFloor(clock).start()
+            await self.measure("camrec_1_h264_ws", 1, [view], beside=floor)
+            await view.stop()
+            await floor.stop()
+            await self.wait_no_capture()  # its reader idles out before the next scenario
+        if chosen & {"jpeg", "overload"}:
+            starts += await jpeg_bench.jpeg_path(self, a, clock, chosen)
+        if "jpeg" in chosen:
+            starts.append(await jpeg_bench.mjpeg(self, rec_a["id"]))
+            self.results["api"] = await api_bench.figures(
+                "127.0.0.1", self.stack.s.http_port, self.roots(("api", "nginx"))
+            )
+        if "naive" in chosen:
+            await naive(self, clock, 1)
+            await naive(self, clock, 3)
+        if "naive_overload" in chosen:
+            await naive(self, clock, 3, overload=True)
+        if "scale16" in chosen:
+            await self.wait_no_capture()
+            await stress.scale(self, a, clock)
+        self.results["record_start_s"] = [round(x, 2) for x in starts]
         stop_a, final = await self.stop(rec_a["id"])
         self.results["stop_long_file"] = {
             "duration_s": final.get("duration_s"),
@@ -179,6 +236,13 @@ class Bench:
             "stop_s": round(stop_a, 2),
         }
         await self.http.delete(f"/api/sessions/{a}")
+
+    async def preview_stats(self) -> PreviewerStats:
+        nc = await nats.connect(self.stack.s.local_nats_url)
+        try:
+            return await call(nc, PREVIEW_STATS, PreviewStatsRequest())
+        finally:
+            await nc.close()
 
     async def wait_no_capture(self, timeout_s: float = 30) -> None:
         nc = await nats.connect(self.stack.s.local_nats_url)
@@ -203,87 +267,11 @@ class Bench:
             for sid in ids:
                 await self.http.delete(f"/api/sessions/{sid}")
 
-    # -- the naive design ------------------------------------------------------------------------
-    async def baseline(self, camera: str, sessions: int) -> None:
-        procs: list[ManagedProcess] = []
-        viewers: list[Viewer] = []
-        try:
-            for i in range(sessions):
-                out = self.tmp / f"baseline-{sessions}-{i}.mp4"
-                procs.append(
-                    ManagedProcess(
-                        "naive-rec", record_command(binary("ffmpeg"), camera, str(out))
-                    ).start()
-                )
-                port = free_port()
-                argv = [
-                    sys.executable,
-                    str(Path(__file__).parent / "baseline.py"),
-                    "preview",
-                    camera,
-                    str(port),
-                ]
-                proc = ManagedProcess("naive-preview", argv).start()
-                proc.wait_port(port, timeout_s=30)
-                procs.append(proc)
-                viewers.append(Viewer(f"ws://127.0.0.1:{port}", naive=True).start())
-            groups = {"naive": [p.pid for p in procs]}
-            await asyncio.sleep(3)
-            for v in viewers:
-                v.recording = True
-            window = CpuWindow(groups)
-            window.start()
-            await asyncio.sleep(self.seconds)
-            wall, used = window.stop()
-            lat = [x for v in viewers for x in v.latencies]
-            self.results["scenarios"][f"naive_{sessions}_h264"] = {
-                "sessions": sessions,
-                "cpu_pct_total": round(100 * used["naive"] / wall, 1),
-                "cpu_pct_per_session": round(100 * used["naive"] / wall / sessions, 1),
-                "preview_frames": sum(v.frames for v in viewers),
-                "preview_latency_ms": _latency(lat),
-                "peak_rss_mb": {"naive-preview": round(max(peak_rss_mb(p.pid) for p in procs), 1)},
-            }
-            print(f"  naive_{sessions}_h264: {round(100 * used['naive'] / wall, 1)} % of a core")
-        finally:
-            for v in viewers:
-                await v.stop()
-            for p in procs:
-                p.stop(grace_s=5)
-
     async def close(self) -> None:
         await self.http.aclose()
         self.stack.stop()
-        self.mjpeg.stop()
+        self.mjpeg_camera.stop()
         self.cameras.stop()
-
-
-def _latency(values: list[float]) -> dict[str, Any]:
-    ms = [1000 * v for v in values]
-    high = max(ms) if ms else None
-    return {"n": len(ms), "p50": _round(percentile(ms, 50)), "p95": _round(percentile(ms, 95)),
-            "max": _round(high)}  # fmt: skip
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
-def _ffmpeg_pids() -> list[int]:
-    return [
-        int(p.name)
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit() and "ffmpeg" in _cmdline(int(p.name))
-    ]
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return (
-            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        )
-    except (FileNotFoundError, ProcessLookupError):
-        return ""
 
 
 async def main() -> None:
@@ -296,19 +284,33 @@ async def main() -> None:
         help="one scenario: api = GET /api/sessions at 100/s, idle and beside a CPU hog "
         "(about 1 minute; written to api.json, latest.json is left alone)",
     )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=SCENARIOS,
+        help="run only these (repeatable; default: " + ", ".join(DEFAULT_SCENARIOS) + "); "
+        "a partial run writes partial.json, latest.json is left alone",
+    )
+    parser.add_argument("--logs", type=Path, help="copy the stack's logs here at the end")
     args = parser.parse_args()
+    chosen = set(args.scenario or DEFAULT_SCENARIOS)
+    env = SCALE_ENV if "scale16" in chosen and args.only is None else None
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="camrec-bench-") as tmp:
-        bench = Bench(args.seconds, Path(tmp))
+        bench = Bench(args.seconds, Path(tmp), env)
         try:
-            await (bench.api_only() if args.only == "api" else bench.camrec())
+            await (bench.api_only() if args.only == "api" else bench.run(chosen))
         finally:
             await bench.close()
+            if args.logs is not None:
+                shutil.copytree(bench.stack.logs, args.logs, dirs_exist_ok=True)
     bench.results["bench_wall_s"] = round(time.monotonic() - began, 1)
+    bench.results["scenarios_run"] = sorted(chosen)
     if args.only == "api":
         write_api_report(bench.results, args.out)
     else:
-        write_report(bench.results, args.out)
+        full = chosen >= set(DEFAULT_SCENARIOS)
+        write_report(bench.results, args.out, "latest" if full else "partial")
 
 
 if __name__ == "__main__":

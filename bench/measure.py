@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -94,6 +95,17 @@ def percentile(values: list[float], p: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def latency_summary(values: list[float]) -> dict[str, Any]:
+    """Seconds → n and p50/p95/max in ms."""
+    ms = [1000 * v for v in values]
+    return {"n": len(ms), "p50": _round(percentile(ms, 50)), "p95": _round(percentile(ms, 95)),
+            "max": _round(max(ms) if ms else None)}  # fmt: skip
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def stamp_age(jpeg: bytes, received: float) -> float | None:
