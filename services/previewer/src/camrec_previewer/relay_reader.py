@@ -27,6 +27,11 @@ os.environ.setdefault(
     "OPENCV_FFMPEG_CAPTURE_OPTIONS",
     "rtsp_transport;tcp|fflags;nobuffer|flags;low_delay|analyzeduration;100000|probesize;32768",
 )
+# OpenCV opens one capture at a time behind a global lock (kept for FFmpeg versions whose
+# open was not thread-safe; its wheel's FFmpeg is). Each RTSP open takes 0.3-2 s, so sixteen
+# previews starting together waited 35 s for the last one; four opens measured 4.4-12.1 s
+# with the lock, all four 1.76 s without (bench/, docs/performance.md).
+os.environ.setdefault("OPENCV_FFMPEG_IS_THREAD_SAFE", "1")
 
 
 class SourceError(Exception):
