@@ -98,6 +98,7 @@ SAMPLES: dict[type[BaseModel], dict[str, Any]] = {
             {
                 "session_id": "0123456789ab",
                 "source_kind": "rtsp",
+                "format": "jpeg",
                 "state": "live",
                 "capturing": True,
                 "captures_started": 1,
@@ -105,6 +106,7 @@ SAMPLES: dict[type[BaseModel], dict[str, Any]] = {
                 "frames_in": 250,
                 "frames_out": 498,
                 "frames_passed_through": 0,
+                "frames_skipped_reading": 3,
                 "encode_ms_avg": 3.2,
                 "fps": 25.0,
                 "per_viewer": [

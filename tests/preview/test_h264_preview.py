@@ -12,6 +12,7 @@ from camrec_contracts.rpc import call
 from camrec_contracts.sessions import CLOSE_SESSION, SessionRef
 from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras
 from camrec_previewer.jpeg import is_jpeg, jpeg_size
+from camrec_previewer.sources import BEHIND_EVERY_S
 from tests.fixtures.proxy import Proxies
 from tests.preview.client import open_viewer
 from tests.preview.conftest import PreviewerProcess, camera_kept_on, open_session
@@ -34,16 +35,25 @@ async def test_frames_are_960_wide_within_3_s_at_the_source_rate(
     assert is_jpeg(first) and jpeg_size(first) == (960, 540)
 
     start = len(viewer.frames)
+    skipped = (await previewer.stats()).sessions[0].frames_skipped_reading
     await viewer.read_for(10.0)
     window = viewer.frames[start:]
+    skipped = (await previewer.stats()).sessions[0].frames_skipped_reading - skipped
     assert all(is_jpeg(f.data) for f in window)
-    assert 225 <= len(window) <= 275, f"{len(window)} frames in 10 s from a 25 fps camera"
+    # Every picture of the camera is read: sent, or (decoding behind the camera on a loaded
+    # machine) skipped to catch up: run niced beside a soak, 191 of them were sent.
+    read = len(window) + skipped
+    print(f"10 s: {len(window)} pictures sent, {skipped} skipped to catch up")
+    assert 225 <= read <= 275, f"{read} pictures read in 10 s from a 25 fps camera"
+    assert len(window) >= 10.0 / BEHIND_EVERY_S  # even behind, the picture moves
     stamps = [f.stamp for f in window]
     assert all(s is not None for s in stamps)
     indexes = [s.index for s in stamps if s is not None]
     assert indexes == sorted(indexes) and len(set(indexes)) == len(indexes)  # no repeats
     status = viewer.statuses[-1]
-    assert status.state == "live" and status.fps is not None and 22 <= status.fps <= 28
+    assert status.state == "live" and status.fps is not None
+    if not status.skipping:  # the fps shown is the pictures sent
+        assert 22 <= status.fps <= 28, status
     assert (status.width, status.height) == (960, 540)
     await viewer.ws.close()
 

@@ -36,7 +36,11 @@ class Source(Protocol):
 
 SKIP_BEHIND_S = 0.2
 """Decoding this far behind the camera (5 frames at 25 fps), pictures are decoded but not
-converted, scaled or encoded (the larger part of a JPEG preview's cost) until caught up."""
+converted, scaled or encoded (the larger part of a JPEG preview's cost) until caught up..."""
+BEHIND_EVERY_S = 0.5
+"""...except one picture per this much of the camera's time, so a preview that can't catch
+up still moves (an H.265 camera on a starved machine sent no picture for 10 s when every
+picture behind was skipped)."""
 REOPEN_BEHIND_S = 1.0
 """Still this far behind: decoding alone can't keep up; the relay is read again from its
 live edge (a reconnect), so the preview is never more than about this old."""
@@ -73,19 +77,21 @@ class DecodingSource:
     def _read(self, stopping: threading.Event, emit: Emit) -> None:
         capture = open_relay(self.url, self.stall_s)
         try:
-            lag, skipped = Lag(), 0
+            lag, skipped, sent_at = Lag(), 0, float("-inf")
             while not stopping.is_set():
                 if not capture.grab():  # reads and decodes one picture
                     raise SourceError("the relay stream ended or stalled")
-                behind = lag.behind_s(time.monotonic(), capture.get(cv2.CAP_PROP_POS_MSEC) / 1000)
+                source_s = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000
+                behind = lag.behind_s(time.monotonic(), source_s)
                 if behind > REOPEN_BEHIND_S:
                     raise SourceError(
                         f"the preview fell {behind:.1f} s behind the camera (CPU too busy): "
                         "reading from the live picture again"
                     )
-                if behind > SKIP_BEHIND_S:
+                if behind > SKIP_BEHIND_S and 0 <= source_s - sent_at < BEHIND_EVERY_S:
                     skipped += 1
                     continue
+                sent_at = source_s
                 started = time.perf_counter()
                 ok, image = capture.retrieve()
                 if not ok or image is None:
