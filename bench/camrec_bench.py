@@ -8,7 +8,9 @@ before (1 and 3 H.264 sessions, 1 MJPEG, with the record/stop and api figures), 
 one camera each with an H.264-path viewer; and, not by default, ``naive_overload``.
 
 Cameras are the simulators (their own CPU is not counted): the clock camera (1280x720 25 fps
-H.264 + AAC, capture time burned into each frame) and the MJPEG camera (1280x720, irregular
+H.264, capture time burned into each frame; its video-only twin: with its AAC tone the
+simulator's own RTSP muxer held each picture ~200 ms for the audio, see
+``cameras/clock.encoder_command``) and the MJPEG camera (1280x720, irregular
 timing). The stack is the local stack, relaying RTSP through MediaMTX and MJPEG through
 go2rtc as compose does (both relays' CPU is camrec's). Every viewer goes through nginx, as a
 browser does.
@@ -33,7 +35,7 @@ import nats
 from camrec_contracts.previews import PREVIEW_STATS, PreviewerStats, PreviewStatsRequest
 from camrec_contracts.rpc import call
 from camrec_devstack.cameras.mjpeg import MjpegCamera
-from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras, start_rtsp_cameras
+from camrec_devstack.cameras.rtsp import H264_CLOCK_VIDEO, RtspCameras, start_rtsp_cameras
 from camrec_devstack.paths import REPO
 from camrec_devstack.procs import free_port
 from camrec_devstack.settings import StackSettings
@@ -202,7 +204,7 @@ class Bench:
     async def run(self, chosen: set[str]) -> None:
         """Session A (the clock camera, recording until stopped) runs the whole bench; the
         chosen scenarios in turn around it."""
-        clock = self.cameras.url(H264_CLOCK)
+        clock = self.cameras.url(H264_CLOCK_VIDEO)
         a = await self.open(clock, "bench-a")
         rec_a, start_a = await self.record(a)
         starts = [start_a]
@@ -257,7 +259,7 @@ class Bench:
 
     async def api_only(self) -> None:
         """``--only api``: the api's figures with three sessions of the clock camera open."""
-        clock = self.cameras.url(H264_CLOCK)
+        clock = self.cameras.url(H264_CLOCK_VIDEO)
         ids = [await self.open(clock, f"bench-api-{i}") for i in range(3)]
         try:
             self.results["api"] = await api_bench.figures(

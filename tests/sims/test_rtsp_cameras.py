@@ -15,6 +15,7 @@ from camrec_devstack.cameras.rtsp import (
     H264_AAC_GOP6,
     H264_ALAW,
     H264_CLOCK,
+    H264_CLOCK_VIDEO,
     H264_NOAUDIO,
     H265_AAC,
     RtspCameras,
@@ -31,6 +32,7 @@ EXPECTED = {
     H264_NOAUDIO: {"video": "h264"},
     H265_AAC: {"video": "hevc", "audio": "aac"},
     H264_CLOCK: {"video": "h264", "audio": "aac"},
+    H264_CLOCK_VIDEO: {"video": "h264"},
     H264_AAC_GOP6: {"video": "h264", "audio": "aac"},
 }
 

@@ -24,10 +24,15 @@ H264_NOAUDIO = "h264_noaudio"
 H265_AAC = "h265_aac"
 H264_CLOCK = "h264_clock"
 """H.264 + AAC whose frames carry their capture time and number (see ``clock.py``)."""
+H264_CLOCK_VIDEO = "h264_clock_video"
+"""The clock camera without its tone: what latency is measured with (its muxer holds no
+picture waiting for audio, see ``clock.encoder_command``)."""
 H264_AAC_GOP6 = "h264_aac_gop6"
 """H.264 + AAC with a keyframe every 6 s, like a camera in a "smart codec" mode: a reader
 joining it gets up to 6 s of audio before the first picture it can use."""
-CAMERAS = (H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC, H264_CLOCK, H264_AAC_GOP6)
+CAMERAS = (
+    H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC, H264_CLOCK, H264_CLOCK_VIDEO, H264_AAC_GOP6,
+)  # fmt: skip
 
 _LOW_LATENCY = ["-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p"]
 _VIDEO = {
@@ -78,6 +83,9 @@ def camera_sources(ffmpeg: str, size: str = "1280x720", fps: int = 25) -> dict[s
     clock = [sys.executable, "-m", "camrec_devstack.cameras.clock", "--ffmpeg", ffmpeg]
     sources[H264_CLOCK] = "exec:" + " ".join(
         [*clock, "--size", size, "--fps", str(fps), "{output}"]
+    )
+    sources[H264_CLOCK_VIDEO] = "exec:" + " ".join(
+        [*clock, "--size", size, "--fps", str(fps), "--no-audio", "{output}"]
     )
     return sources
 
