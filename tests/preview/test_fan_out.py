@@ -24,6 +24,11 @@ from tests.preview.conftest import PreviewerProcess, open_session
 pytestmark = pytest.mark.xdist_group("preview")
 
 MEASURE_S = 10.0
+FIVE_VS_ONE_LIMIT = 1.6
+"""Five viewers of one capture cost the decode + encode once plus four more viewers' sends:
+measured 1.30x one viewer (1.38 s vs 1.06 s over 10 s, a CI rehearsal beside a soak), where a
+1.3x limit failed. A second capture would cost a whole second decode + encode (>= 2x): 1.6
+sits between the two, and captures_started == 1 says it directly."""
 
 
 async def read_all(viewers: list[Viewer], seconds: float) -> None:
@@ -62,7 +67,7 @@ async def test_five_viewers_share_one_capture_at_about_the_cost_of_one(
     print(f"frames per viewer over {MEASURE_S:.0f} s: {received}")
     assert all(n >= 0.9 * 25 * MEASURE_S for n in received), received
     assert one > 0.1, "the capture should cost something: is the measurement right?"
-    assert five <= 1.3 * one, f"5 viewers cost {five / one:.2f}x one viewer"
+    assert five <= FIVE_VS_ONE_LIMIT * one, f"5 viewers cost {five / one:.2f}x one viewer"
 
 
 async def test_a_viewer_that_stops_reading_gets_fresh_frames_when_it_reads_again(
