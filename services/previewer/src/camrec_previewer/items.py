@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from camrec_contracts.previews import PreviewConfig
+
+from .h264 import frame_unit
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,11 @@ class Unit:
     timestamp_us: int
     config: PreviewConfig
     """The decoder configuration this unit belongs to (the same object until it changes)."""
+
+    @cached_property
+    def framed(self) -> bytes:
+        """As a binary message of the preview socket: framed once, whatever the viewers."""
+        return frame_unit(self.key, self.timestamp_us, self.data)
 
 
 Item = Jpeg | Unit

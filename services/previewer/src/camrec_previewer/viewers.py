@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from camrec_contracts.previews import PreviewConfig, ViewerStats
 
-from .h264 import frame_unit
 from .items import Unit
 
 Message = bytes | str
@@ -98,12 +97,12 @@ class UnitViewer:
         if not self._queue:
             return None
         unit = self._queue[0]
-        if unit.config != self._config:
+        if unit.config is not self._config and unit.config != self._config:
             self._config = unit.config
             return unit.config.model_dump_json(exclude_none=True)
         self._queue.popleft()
         self._primed = max(0, self._primed - 1)
-        return frame_unit(unit.key, unit.timestamp_us, unit.data)
+        return unit.framed
 
     def stats(self) -> ViewerStats:
         return ViewerStats(viewer=self.number, frames_sent=self.sent, frames_skipped=self.skipped)
