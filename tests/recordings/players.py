@@ -5,7 +5,9 @@ rate (not the 90 kHz clock)."""
 
 from __future__ import annotations
 
+import re
 import struct
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,22 @@ def top_level_boxes(path: Path) -> list[str]:
             break
         at += size
     return boxes
+
+
+def sps_frame_rate(path: Path) -> Fraction | None:
+    """The frame rate the H.264 stream's own header (SPS timing) states, which players use;
+    None if it states none. (ffprobe's ``r_frame_rate`` is guessed from the first frames'
+    timestamps: a simulator starved by a loaded machine gave 301/12 for a 25 fps header.)"""
+    trace = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-i", str(path), "-map", "0:v:0", "-c", "copy",
+         "-bsf:v", "trace_headers", "-frames:v", "1", "-f", "null", "-"],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stderr  # fmt: skip
+    names = r"\b(timing_info_present_flag|num_units_in_tick|time_scale)\b"
+    fields = dict(re.findall(names + r".* = (\d+)", trace))
+    if fields.get("timing_info_present_flag") != "1":
+        return None
+    return Fraction(int(fields["time_scale"]), 2 * int(fields["num_units_in_tick"]))
 
 
 def assert_every_player_opens(path: Path) -> dict[str, Any]:
