@@ -21,7 +21,16 @@ from camrec_devstack.long_file import make_long_fmp4, place_part
 from camrec_devstack.paths import binary
 from camrec_recorder.files import Files
 from camrec_recorder.finalize import finalize
+from camrec_recorder.memory import give_back
 from camrec_recorder.settings import RecorderSettings
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (MB)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def cpu_s() -> float:
@@ -49,10 +58,13 @@ async def run_once(source: Path, root: Path, n: int, wanted_s: float | None) -> 
     steps = ", ".join(f"{k} {v:.2f}" for k, v in done.steps_s.items())
     verdict = done.health.verdict if done.health else None
     duration = done.facts.duration_s if done.facts else None
+    del done
+    after = rss_mb()
+    give_back()  # as the recorder does after each finish
     return (
         f"{'timed ' + format(wanted_s, 'g') if wanted_s else 'until stopped':>14}: "
         f"{wall:5.2f} s wall, {cpu:5.2f} s CPU, load {load:4.1f} before | {steps} | "
-        f"{duration} s, {verdict}"
+        f"{duration} s, {verdict} | RSS {after:.0f} MB, {rss_mb():.0f} MB given back"
     )
 
 
@@ -69,6 +81,7 @@ async def main() -> None:
         make_long_fmp4(source, args.seconds, size=args.size, video_kbps=args.kbps)
         made_s, mb = time.monotonic() - started, source.stat().st_size / 1e6
         print(f"synthetic part: {args.seconds:g} s, {args.size}, {mb:.0f} MB, {made_s:.1f} s")
+        print(f"RSS before the first finish: {rss_mb():.0f} MB")
         for n in range(args.runs):
             print(await run_once(source, Path(tmp) / "rec", n, None))
             print(await run_once(source, Path(tmp) / "rec", n, args.seconds / 2))

@@ -4,11 +4,12 @@ what the recorder saw while recording (reconnects, how it ended)."""
 from __future__ import annotations
 
 import itertools
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from camrec_contracts.recordings import Gap, Reconnect, RecordingHealth, RecordingState, Verdict
+
+from .packet_arrays import Spans, intervals, median, sorted_times
 
 GAP_FACTOR = 3.0
 """An interval longer than this many median intervals is a gap..."""
@@ -21,7 +22,8 @@ AUDIO_SLACK_S = 1.0
 @dataclass(frozen=True)
 class PacketTimes:
     """Packet times (seconds, file timeline) of the file's first video and audio tracks: video
-    packet starts, audio packet (start, end) spans."""
+    packet starts, audio packet (start, end) spans. Long ones are arrays
+    (:mod:`.packet_arrays`): nothing here makes a Python object per packet."""
 
     video: Sequence[float]
     audio: Sequence[tuple[float, float]] = ()
@@ -36,17 +38,16 @@ def _clock(seconds: float) -> str:
 
 def find_gaps(times: Sequence[float]) -> tuple[list[Gap], float | None, float | None]:
     """Gaps in sorted ``times``, the threshold used (ms) and the median interval (ms)."""
-    intervals = [b - a for a, b in itertools.pairwise(times)]
-    if not intervals:
+    middle = median(intervals(times))
+    if middle is None:
         return [], None, None
-    median = statistics.median(intervals)
-    threshold = max(median * GAP_FACTOR, GAP_FLOOR_MS / 1000)
+    threshold = max(middle * GAP_FACTOR, GAP_FLOOR_MS / 1000)
     gaps = [
         Gap(at_s=round(a, 3), length_s=round(b - a, 3))
         for a, b in itertools.pairwise(times)
         if b - a > threshold
     ]
-    return gaps, round(threshold * 1000, 1), round(median * 1000, 2)
+    return gaps, round(threshold * 1000, 1), round(middle * 1000, 2)
 
 
 def _audio_holes(p: PacketTimes, v_start: float, v_end: float) -> list[str]:
@@ -54,11 +55,12 @@ def _audio_holes(p: PacketTimes, v_start: float, v_end: float) -> list[str]:
     if not p.audio:
         return ["the file has no audio" if not p.has_audio_track else "the audio track is empty"]
     holes = []
-    spans = sorted(p.audio)
-    a_start, a_end = spans[0][0], max(end for _, end in spans)
+    spans = Spans(p.audio) if not isinstance(p.audio, Spans) else p.audio
+    spans.sort()
+    a_start, a_end = spans.starts[0], max(spans.ends)
     if a_start - v_start > AUDIO_SLACK_S:
         holes.append(f"no audio for the first {a_start - v_start:.1f} s")
-    for (_, end), (start, _) in itertools.pairwise(spans):
+    for end, start in zip(spans.ends, itertools.islice(spans.starts, 1, None), strict=False):
         if start - end > AUDIO_SLACK_S:
             holes.append(f"no audio for {start - end:.1f} s at {_clock(end)}")
     if v_end - a_end > AUDIO_SLACK_S:
@@ -74,9 +76,9 @@ def assess(
     state: RecordingState,
     end_reason: str | None,
 ) -> RecordingHealth:
-    video = sorted(p.video)
+    video = sorted_times(p.video)
     gaps, threshold_ms, median_ms = find_gaps(video)
-    intervals = [(b - a) * 1000 for a, b in itertools.pairwise(video)]
+    steps = intervals(video)
     span = video[-1] - video[0] if len(video) > 1 else 0.0
     fps = round((len(video) - 1) / span, 3) if span > 0 else None
     v_start = video[0] if video else 0.0
@@ -121,8 +123,8 @@ def assess(
         frames=len(video),
         fps=fps,
         median_frame_interval_ms=median_ms,
-        min_frame_interval_ms=round(min(intervals), 2) if intervals else None,
-        max_frame_interval_ms=round(max(intervals), 2) if intervals else None,
+        min_frame_interval_ms=round(min(steps) * 1000, 2) if steps else None,
+        max_frame_interval_ms=round(max(steps) * 1000, 2) if steps else None,
         gap_threshold_ms=threshold_ms,
         gaps=gaps,
         reconnects=list(reconnects),

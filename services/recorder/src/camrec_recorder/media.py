@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from camrec_contracts.recordings import RecordedAudio, RecordedVideo
 
 from .ffmpeg_args import remux_args, thumbnail_args
 from .health import PacketTimes
+from .packet_arrays import Spans, intervals, sorted_times, times
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +58,20 @@ class FileFacts:
         self.packets = packets or PacketTimes(video=())
 
 
-def _intervals_ms(times: list[float]) -> tuple[float | None, float | None, float | None]:
-    gaps = [(b - a) * 1000 for a, b in itertools.pairwise(times)]
-    if not gaps:
+def _intervals_ms(ordered: Sequence[float]) -> tuple[float | None, float | None, float | None]:
+    """Mean, shortest and longest interval between ``ordered`` times (ms); the mean is the
+    span over the count (the intervals' sum telescopes)."""
+    steps = intervals(ordered)
+    if not steps:
         return None, None, None
-    return round(sum(gaps) / len(gaps), 2), round(min(gaps), 2), round(max(gaps), 2)
+    mean = (ordered[-1] - ordered[0]) / len(steps)
+    return round(mean * 1000, 2), round(min(steps) * 1000, 2), round(max(steps) * 1000, 2)
 
 
 def parse_packets(text: str, video_index: int | None, audio_index: int | None) -> PacketTimes:
     """ffprobe ``-of compact=p=0`` lines of ``stream_index|pts_time|duration_time`` → the
     video starts and audio spans of the two tracks."""
-    video: list[float] = []
-    audio: list[tuple[float, float]] = []
+    video, audio = times(), Spans()
     for line in text.splitlines():
         fields = dict(kv.split("=", 1) for kv in line.split("|") if "=" in kv)
         try:
@@ -82,10 +85,12 @@ def parse_packets(text: str, video_index: int | None, audio_index: int | None) -
                 length = float(fields.get("duration_time", "0"))
             except ValueError:
                 length = 0.0
-            audio.append((pts, pts + length))
-    video.sort()
+            audio.starts.append(pts)
+            audio.ends.append(pts + length)
     audio.sort()
-    return PacketTimes(video=video, audio=audio, has_audio_track=audio_index is not None)
+    return PacketTimes(
+        video=sorted_times(video), audio=audio, has_audio_track=audio_index is not None
+    )
 
 
 STREAM_FACTS = "stream=index,codec_type,codec_name,width,height,sample_rate,channels"
@@ -117,7 +122,7 @@ def facts_of(info: dict[str, Any], packets: PacketTimes) -> FileFacts:
     duration = info.get("format", {}).get("duration")
     video = None
     if v is not None:
-        avg, low, high = _intervals_ms(list(packets.video))
+        avg, low, high = _intervals_ms(packets.video)
         video = RecordedVideo(
             codec=str(v.get("codec_name")),
             width=int(v.get("width", 0)),

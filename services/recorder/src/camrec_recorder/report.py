@@ -12,8 +12,12 @@ import re
 import subprocess
 import tempfile
 import threading
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+
+from .packet_arrays import Spans, times
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +33,21 @@ pipe): the join of 2 h took 1.5 s of system CPU in writes with it, 0.3-0.6 s wit
 @dataclass
 class Written:
     """Every packet a copy wrote, from its ``framecrc`` report: video packet starts and
-    audio (start, end) spans (s), in the order written, and the stream index of each."""
+    audio (start, end) spans (s), in the order written, and the stream index of each. Held
+    as arrays (:mod:`.packet_arrays`); lists given are converted."""
 
-    video: list[float] = field(default_factory=list)
-    audio: list[tuple[float, float]] = field(default_factory=list)
+    video: array[float] = field(default_factory=times)
+    audio: Spans = field(default_factory=Spans)
     video_index: int | None = None
     audio_index: int | None = None
+
+    def __post_init__(self) -> None:
+        given_video: Iterable[float] = self.video
+        given_audio: Iterable[tuple[float, float]] = self.audio
+        if not isinstance(given_video, array):
+            self.video = times(given_video)
+        if not isinstance(given_audio, Spans):
+            self.audio = Spans(given_audio)
 
 
 _FLAGS = re.compile(r", F=0x[0-9a-fA-F]+")
@@ -82,17 +95,17 @@ class _Report:
             raise ValueError(f"unexpected framecrc lines: {text[:200]!r}")
         w = self.written
         streams = list(map(int, rows[0::6]))
-        for index, times in ((w.video_index, w.video), (w.audio_index, w.audio)):
+        for index in (w.video_index, w.audio_index):
             if index is None:
                 continue
             base = float(self.time_base.get(index, Fraction(1)))
             mine = [s == index for s in streams]
             starts = [int(p) * base for p in itertools.compress(rows[2::6], mine)]
-            if times is w.video:
-                w.video += starts
+            if index == w.video_index:
+                w.video.extend(starts)
             else:
-                lengths = [int(d) * base for d in itertools.compress(rows[3::6], mine)]
-                w.audio += zip(starts, map(float.__add__, starts, lengths), strict=True)
+                lengths = map(int, itertools.compress(rows[3::6], mine))
+                w.audio.add(starts, [s + d * base for s, d in zip(starts, lengths, strict=True)])
 
     def close(self) -> Written:
         self.feed(b"\n")
