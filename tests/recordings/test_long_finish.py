@@ -19,12 +19,15 @@ from pathlib import Path
 import pytest
 
 from camrec_devstack.paths import binary
+from camrec_recorder import join
+from camrec_recorder.extent import video_extent
 from camrec_recorder.files import Files
 from camrec_recorder.finalize import Final, finalize
 from camrec_recorder.health import assess
+from camrec_recorder.join import Cut, join_parts
 from camrec_recorder.media import file_facts
 from camrec_recorder.settings import RecorderSettings
-from tests.fixtures.long_file import TWO_HOURS_S, place_part
+from tests.fixtures.long_file import TWO_HOURS_S, make_long_fmp4, place_part
 from tests.media import ffprobe_json
 
 FPS = 25
@@ -98,6 +101,10 @@ async def test_two_hours_finish_into_a_clean_regular_mp4_with_little_cpu(
     final = files.final("long.mp4")
     assert done.state == "stopped" and not done.fragmented and done.parts == 1
     assert_regular_mp4(final)
+    # the index went into room kept for it (the room's unused rest is a "free" box; the
+    # muxer's own 8-byte one follows, as with +faststart): no second pass over the file
+    assert top_level_boxes(final) == ["ftyp", "moov", "free", "free", "mdat"]
+    assert not [r for r in caplog.records if "joining" in r.getMessage()], caplog.text
     assert not files.parts("long")  # the part is in the final file
     probed = ffprobe_json(str(final), ["-show_entries", "format=duration:stream=nb_frames"])
     assert abs(float(probed["format"]["duration"]) - TWO_HOURS_S) <= 1
@@ -126,3 +133,23 @@ async def test_an_hour_asked_of_two_hours_is_an_hour(two_hour_fmp4: Path, tmp_pa
     assert done.health is not None and done.health.verdict == "clean", done.health.summary
     assert cpu <= HOUR_CPU_BOUND_S, f"{cpu:.1f} s of CPU for the finish of 1 h"
     assert wall <= WALL_BOUND_S
+
+
+async def test_too_little_room_for_the_index_joins_again_the_slower_way(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.WARNING, logger="camrec_recorder")
+    part, out = tmp_path / "part.mp4", tmp_path / "out.mp4"
+    make_long_fmp4(part, 600)  # an index of ~340 KB, more than the room's fixed slack
+    found = await video_extent(binary("ffprobe"), part)
+    assert found is not None and found.rate == pytest.approx(FPS, rel=0.01)
+    # a byte per packet and no slack: the room kept is too small, and FFmpeg fails at the end
+    for name in ("INDEX_BYTES_PER_VIDEO_PACKET", "INDEX_BYTES_PER_AUDIO_PACKET"):
+        monkeypatch.setattr(join, name, 1)
+    monkeypatch.setattr(join, "INDEX_SLACK", 0)
+    cut = Cut(part, found.start, found.length, found.rate)
+    joined, written = await join_parts(binary("ffmpeg"), [cut], out)
+    assert joined and written is not None and len(written.video) == 600 * FPS
+    assert "index room" in caplog.text  # the first join failed, and said so
+    assert_regular_mp4(out)
+    assert top_level_boxes(out)[:2] == ["ftyp", "moov"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 
 from .media import run_tool
@@ -15,6 +16,23 @@ it waits for the first keyframe is up to a GOP long (cameras: up to 10 s)."""
 TAIL_S = 4.0
 """Seconds read before a part's end for its last frame (the read starts at the keyframe
 before: it holds the last frames)."""
+
+
+@dataclass(frozen=True)
+class Extent:
+    """A part's video: where it starts, how long it lasts (s), its packets per second
+    (from the first seconds read; None when they hold too few)."""
+
+    start: float
+    length: float
+    rate: float | None
+
+
+def rate(spans: list[tuple[float, float]]) -> float | None:
+    """Packets per second over sorted ``spans`` (first start to last start)."""
+    if len(spans) < 2 or spans[-1][0] <= spans[0][0]:
+        return None
+    return (len(spans) - 1) / (spans[-1][0] - spans[0][0])
 
 
 def extent(spans: list[tuple[float, float]]) -> tuple[float, float] | None:
@@ -55,15 +73,19 @@ async def _video_spans(
     return spans, duration
 
 
-async def video_extent(ffprobe: str, path: Path) -> tuple[float, float] | None:
+async def video_extent(ffprobe: str, path: Path) -> Extent | None:
     """The part's video extent from its first and last seconds (a fraction of a second for
     2 h); from every video packet when those don't show both ends."""
     head, duration = await _video_spans(ffprobe, path, f"%+{HEAD_S:g}")
+    spans: list[tuple[float, float]] | None = None
     if head and duration is not None:
         if duration < HEAD_S:  # the head read it all
-            return extent(head)
-        tail, _ = await _video_spans(ffprobe, path, f"{max(duration - TAIL_S, 0):.3f}%")
-        if tail:
-            return extent(sorted(set(head + tail)))
-    spans, _ = await _video_spans(ffprobe, path, None)
-    return extent(spans)
+            spans = head
+        else:
+            tail, _ = await _video_spans(ffprobe, path, f"{max(duration - TAIL_S, 0):.3f}%")
+            spans = sorted(set(head + tail)) if tail else None
+    if spans is None:
+        spans, _ = await _video_spans(ffprobe, path, None)
+        head = spans
+    found = extent(spans)
+    return None if found is None else Extent(*found, rate(sorted(head)))

@@ -6,8 +6,8 @@ and the real frame rate, at most 5.1), with every source timestamp kept
 (``-fps_mode passthrough`` on a 1/90000 encoder time base: no frame duplicated or dropped,
 no ``fps=`` filter; ``-r`` only tells the encoder the rate). AAC is copied, other audio
 becomes AAC-LC, no audio gives no track. The file is fragmented MP4 while recording (short
-fragments, flushed at once) so a crash leaves a playable file; a clean end remuxes it by
-copy with the index at the front (``+faststart``).
+fragments, flushed at once) so a crash leaves a playable file; a clean end joins it by copy
+into a regular MP4 with the index at the front.
 """
 
 from __future__ import annotations
@@ -175,13 +175,21 @@ def remux_args(ffmpeg: str, fragmented: Path, output: Path) -> list[str]:
     ]
 
 
-def concat_args(ffmpeg: str, part_list: Path, output: Path) -> list[str]:
+def concat_args(
+    ffmpeg: str, part_list: Path, output: Path, index_room: int | None = None
+) -> list[str]:
     """Join the parts of a recording (one per connection to the source) by copy, back to
-    back, into one regular MP4. ``part_list`` is a concat-demuxer list (``file '...'``)."""
+    back, into one regular MP4. ``part_list`` is a concat-demuxer list (``file '...'``).
+
+    The index (``moov``) goes before the media: into ``index_room`` bytes kept free at the
+    front (``-moov_size``; what it doesn't use stays as a ``free`` box), else by
+    ``+faststart``, which writes the file and then rewrites all of it to move the index
+    (a 2 h 720p file of 1.9 GB: 6.3-8.6 s of CPU for the join, 4.8 s without the rewrite)."""
+    front = ["-moov_size", str(index_room)] if index_room else ["-movflags", "+faststart"]
     return [
         ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin",
         "-f", "concat", "-safe", "0", "-i", str(part_list),
-        "-map", "0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", "-y", str(output),
+        "-map", "0", "-c", "copy", *front, "-f", "mp4", "-y", str(output),
     ]  # fmt: skip
 
 

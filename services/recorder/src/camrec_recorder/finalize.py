@@ -20,7 +20,7 @@ from pathlib import Path
 
 from camrec_contracts.recordings import Reconnect, RecordingHealth, RecordingState
 
-from .extent import video_extent
+from .extent import Extent, video_extent
 from .files import Files
 from .health import PacketTimes, assess
 from .join import Cut, join_parts
@@ -193,9 +193,7 @@ def _remove(part: Path) -> None:
         log.warning("%s is in the final file but stays: %s", part, error)
 
 
-def _cuts(
-    parts: list[Path], extents: list[tuple[float, float] | None], wanted_s: float | None
-) -> list[Cut]:
+def _cuts(parts: list[Path], extents: list[Extent | None], wanted_s: float | None) -> list[Cut]:
     """Each part from its first video frame, as long as its video; a timed recording's
     parts together no longer than ``wanted_s``."""
     cuts, total = [], 0.0
@@ -203,9 +201,9 @@ def _cuts(
         if extent is None:
             cuts.append(Cut(part, None, None))
             continue
-        start, length = extent
+        length = extent.length
         if wanted_s is not None:
             length = max(min(length, wanted_s - total), 0.0)
         total += length
-        cuts.append(Cut(part, start, length))
+        cuts.append(Cut(part, extent.start, length, extent.rate))
     return [c for c in cuts if c.length is None or c.length > 0]
