@@ -163,7 +163,7 @@ class Bench:
         result: dict[str, Any] = {
             "sessions": sessions,
             "cpu_pct_total": round(100 * total / wall, 1),
-            "cpu_pct_per_session": round(100 * total / wall / sessions, 1),
+            "cpu_pct_per_session": round(100 * total / wall / sessions, 1) if sessions else None,
             "cpu_pct_by_process": {k: round(100 * v / wall, 1) for k, v in used.items()},
             "preview_frames": sum(v.frames for v in viewers),
             "preview_latency_ms": latency_summary(lat),
@@ -205,6 +205,8 @@ class Bench:
         """Session A (the clock camera, recording until stopped) runs the whole bench; the
         chosen scenarios in turn around it."""
         clock = self.cameras.url(H264_CLOCK_VIDEO)
+        if chosen & {"h264_ws", "scale16"}:  # what a session adds is measured against this
+            await self.measure("camrec_idle", 0, [])
         a = await self.open(clock, "bench-a")
         rec_a, start_a = await self.record(a)
         starts = [start_a]

@@ -8,18 +8,13 @@ turned off (thresholds at 1e9), p50 3.9 s, p95 7.7 s and growing, as the bench h
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import statistics
-import threading
-import time
-from collections.abc import Iterator
 
 import pytest
 
 from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras
+from camrec_devstack.starve import starved
 from tests.fixtures.proxy import Proxies
 from tests.preview.client import open_viewer
 from tests.preview.conftest import PreviewerProcess, camera_kept_on, open_session
@@ -33,28 +28,6 @@ AGE_P95_LIMIT_MS = 1500
 for its encode and the socket on a starved, loaded machine."""
 
 
-@contextlib.contextmanager
-def starved(pid: int) -> Iterator[None]:
-    """Let ``pid`` run RUN_MS of every PERIOD_MS until the block ends."""
-    done = threading.Event()
-
-    def cycle() -> None:
-        while not done.is_set():
-            os.kill(pid, signal.SIGCONT)
-            time.sleep(RUN_MS / 1000)
-            os.kill(pid, signal.SIGSTOP)
-            time.sleep((PERIOD_MS - RUN_MS) / 1000)
-        os.kill(pid, signal.SIGCONT)
-
-    thread = threading.Thread(target=cycle, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
-
-
 async def test_a_starved_jpeg_preview_stays_fresh(
     previewer: PreviewerProcess, proxy_up: Proxies, bus: Bus, rtsp_cameras: RtspCameras
 ) -> None:
@@ -63,7 +36,7 @@ async def test_a_starved_jpeg_preview_stays_fresh(
         viewer = await open_viewer(previewer.ws_url(session.id))
         await viewer.read_until(lambda v: len(v.frames) >= 10, 10.0, "frames")
         before = len(viewer.frames)
-        with starved(previewer.process.pid):
+        with starved(previewer.process.pid, RUN_MS, PERIOD_MS):
             await viewer.read_for(STARVED_S)
         await viewer.ws.close()
     starved_frames = viewer.frames[before:]
