@@ -60,6 +60,8 @@ async def _send(ws: WebSocket, preview: SessionPreview, viewer: Viewer) -> None:
             preview.sent(viewer)
             continue
         viewer.wake.clear()
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for makes a task per wait, and an
+        # H.264 viewer waits once per unit (25 a second).
         with contextlib.suppress(TimeoutError):
-            timeout = max(0.0, last_at + STATUS_INTERVAL_S - time.monotonic())
-            await asyncio.wait_for(viewer.wake.wait(), timeout)
+            async with asyncio.timeout(max(0.0, last_at + STATUS_INTERVAL_S - time.monotonic())):
+                await viewer.wake.wait()
