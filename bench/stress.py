@@ -112,11 +112,11 @@ def _skipped(stats: PreviewerStats) -> dict[str, tuple[int, int]]:
 
 
 STARVED_RUN_MS, STARVED_PERIOD_MS = 8, 100
-"""``overload_starved_3_jpeg``: the previewer runs 8 ms of every 100 ms (as in
-``tests/preview/test_overload.py``): at most 16 % of one core on two, while its 3 JPEG
-sessions take ~30 % (the quiet bench: camrec_3_h264 37 % in all). The hog scenario can't
-overload it here: the hog takes one core of two and the previewer needs a third of the other
-(measured: 0 pictures skipped beside the hog)."""
+"""``overload_starved_3_jpeg``: the previewer runs 8 ms of every 100 ms, so at most 16 % of
+one core (8 ms on each of two cores): half of the 33 % its 3 JPEG sessions took with the CPU
+free (``camrec_3_h264``, quiet bench of 2026-12-02). The hog scenario can't overload it on
+two cores: the hog takes one and the previewer needs a third of the other (measured: 0
+pictures skipped beside the hog)."""
 
 
 async def _skips_while(
