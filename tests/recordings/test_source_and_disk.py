@@ -3,7 +3,6 @@ disk refuses to start (507) with the numbers; progress is reported every second.
 
 from __future__ import annotations
 
-import asyncio
 from itertools import pairwise
 
 import httpx
@@ -15,6 +14,7 @@ from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_NOAUDIO, RtspCameras
 from tests.fixtures.proxy import Proxies
 from tests.media import codecs, probe_streams
+from tests.polling import poll
 from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for, wait_recorded
 
 
@@ -48,7 +48,11 @@ async def test_progress_every_second(
         await rapi.post(f"/api/sessions/{session['id']}/recordings", json={"duration_s": 6})
     ).json()
     await wait_for(rapi, rec["id"], TERMINAL, 30)
-    await asyncio.sleep(0.2)  # the last event is published before the catalog says so
+
+    async def ended() -> bool:  # published before the catalog says so, but maybe not here yet
+        return any(e.event == "finished" for e in events)
+
+    await poll(ended, 5, "the finished event")  # ms on this host; 5 s for a loaded one
     kinds = [e.event for e in events]
     assert kinds[0] == "started" and kinds[-1] == "finished"
     progress = [e for e in events if e.event == "progress"]
