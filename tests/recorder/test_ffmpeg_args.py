@@ -1,7 +1,12 @@
-"""FFmpeg command lines are pure functions: checked here without running FFmpeg."""
+"""FFmpeg command lines are pure functions: checked here without running FFmpeg. At the end,
+the whole command a recording runs, written out once per kind of source (as go2rtc's
+``ffmpeg_test.go`` does), and the join's: a reader finds them here, in one place. The recorder
+always reads the session's relay (MediaMTX for RTSP cameras, go2rtc for MJPEG over HTTP),
+never the camera."""
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +23,7 @@ from camrec_recorder.ffmpeg_args import (
     thumbnail_args,
 )
 from camrec_recorder.files import Files, file_name
+from camrec_recorder.join import join_args
 from camrec_recorder.settings import RecorderSettings
 from camrec_recorder.supervisor import parse_progress
 
@@ -208,3 +214,68 @@ def test_progress_blocks() -> None:
     assert parse_progress({"out_time_us": "0", "bitrate": "N/A"}).bitrate_kbps is None  # type: ignore[union-attr]
     first = parse_progress({"out_time_us": "0", "total_size": "1272", "bitrate": "925090.9kbits/s"})
     assert first is not None and first.bitrate_kbps is None  # no rate over no time
+
+
+# -- the whole command ---------------------------------------------------------------------
+READ = (
+    "ffmpeg -hide_banner -loglevel warning -nostats -progress pipe:1 -stats_period 1"
+    " -rtsp_transport tcp -timeout 5000000 -i rtsp://relay:8555/camrec-0123456789ab"
+)
+ENCODE = (
+    "-c:v libx264 -preset veryfast -crf 23 -profile:v high -level:v 3.1 -pix_fmt yuv420p"
+    " -bf 0 -fps_mode passthrough -enc_time_base:v 1/90000 -r 25"
+    " -bsf:v h264_metadata=tick_rate=50 -force_key_frames expr:gte(t,n_forced*2)"
+)
+WRITE = (
+    "-f mp4 -movflags +frag_keyframe+delay_moov+default_base_moof -frag_duration 1000000"
+    " -flush_packets 1 -y /rec/.partial/abc.mp4"
+)
+
+
+@pytest.mark.parametrize(
+    ("video", "audio", "duration_s", "command"),
+    [
+        pytest.param(
+            "h264", "aac", 70,
+            f"{READ} -map 0:v:0 -map 0:a:0? -c:v copy -c:a copy -t 70 {WRITE}",
+            id="RTSP H.264 + AAC, timed (1 min: -t is a safety net 10 s past it)",
+        ),
+        pytest.param(
+            "h264", "pcm_alaw", None,
+            f"{READ} -map 0:v:0 -map 0:a:0? -c:v copy -c:a aac -profile:a aac_low -b:a 128k"
+            f" {WRITE}",
+            id="RTSP H.264 + G.711 A-law, until stopped",
+        ),
+        pytest.param(
+            "h264", None, None,
+            f"{READ} -map 0:v:0 -c:v copy -an {WRITE}",
+            id="RTSP H.264 without audio",
+        ),
+        pytest.param(
+            "hevc", "aac", None,
+            f"{READ} -map 0:v:0 -map 0:a:0? {ENCODE} -c:a copy {WRITE}",
+            id="RTSP H.265 + AAC: the video encoded (browsers can't play H.265)",
+        ),
+        pytest.param(
+            "mjpeg", None, None,
+            f"{READ} -map 0:v:0 {ENCODE} -an {WRITE}",
+            id="MJPEG over HTTP, through go2rtc's RTSP",
+        ),
+    ],
+)  # fmt: skip
+def test_the_whole_command_a_recording_runs(
+    video: str, audio: str | None, duration_s: float | None, command: str
+) -> None:
+    argv = record_args(SETTINGS, session(video, audio), OUT, duration_s)
+    assert argv == shlex.split(command), shlex.join(argv)
+
+
+def test_the_whole_command_that_joins_the_parts() -> None:
+    """After the recording: its parts (one per connection to the source) cut and joined by
+    copy into the final MP4, with every packet written reported on stdout."""
+    argv = join_args("ffmpeg", Path("/tmp/camrec-parts-x.txt"), Path("/rec/door.mp4"), 1_000_000)
+    assert argv == shlex.split(
+        "ffmpeg -hide_banner -loglevel error -nostdin -f concat -safe 0"
+        " -i /tmp/camrec-parts-x.txt -map 0 -c copy -moov_size 1000000 -f mp4 -y /rec/door.mp4"
+        " -map 0 -c copy -flush_packets 0 -f framecrc pipe:1"
+    ), shlex.join(argv)
