@@ -21,7 +21,7 @@ from camrec_api.settings import ApiSettings
 from camrec_contracts.bus import Bus, connect
 from camrec_contracts.events import utcnow
 from camrec_contracts.jetstream import LIMITS_BUCKET, SESSIONS_BUCKET
-from camrec_contracts.kvstore import ModelStore
+from camrec_contracts.kvstore import ModelStore, open_bucket
 from camrec_contracts.sessions import (
     SESSION_LIMIT_KEY,
     Session,
@@ -108,8 +108,8 @@ async def test_mirror_follows_puts_and_deletes(
 async def test_reads_while_nats_is_away_and_after(
     restartable_nats: RestartableNats, bus: Bus, writer: Bus, nats_settings: CamrecSettings
 ) -> None:
-    sessions = ModelStore(await writer.js.key_value(SESSIONS_BUCKET), SessionRecord)
-    limits = ModelStore(await writer.js.key_value(LIMITS_BUCKET), SessionLimit)
+    sessions = ModelStore(await open_bucket(writer.js, SESSIONS_BUCKET), SessionRecord)
+    limits = ModelStore(await open_bucket(writer.js, LIMITS_BUCKET), SessionLimit)
     await limits.put(SESSION_LIMIT_KEY, SessionLimit(max_sessions=2))
     first = _record("0123456789ab")
     await sessions.put(first.session.id, first)

@@ -9,7 +9,7 @@ from nats.js.api import KeyValueConfig
 from pydantic import BaseModel
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.kvstore import ModelStore
+from camrec_contracts.kvstore import Bucket, ModelStore
 
 
 class Thing(BaseModel):
@@ -18,7 +18,7 @@ class Thing(BaseModel):
 
 async def test_all_skips_deleted_keys_and_creates_no_consumers(bus: Bus) -> None:
     kv = await bus.js.create_key_value(KeyValueConfig(bucket="camrec-test-things", history=1))
-    store = ModelStore(kv, Thing)
+    store = ModelStore(Bucket(bus.js, "camrec-test-things", kv), Thing)
     assert await store.all() == []
     for name in ("a", "b", "c"):
         await store.put(name, Thing(name=name))

@@ -25,6 +25,7 @@ from nats.js.kv import KeyValue
 from camrec_contracts.bus import Bus, connect
 from camrec_contracts.events import utcnow
 from camrec_contracts.jetstream import ACTIVE_RECORDINGS_BUCKET, RECORDINGS_BUCKET
+from camrec_contracts.kvstore import open_bucket
 from camrec_contracts.recordings import Recording, RecordingJob, RecordingRef
 from camrec_contracts.runtime import Worker
 from camrec_contracts.services import RECORDER
@@ -105,8 +106,8 @@ async def sides(
         )
 
         async def make(b: Bus, settings: RecorderSettings = settings) -> Worker:
-            catalog = Catalog(await b.js.key_value(RECORDINGS_BUCKET), settings.worker_id)
-            locks = ActiveLocks(await b.js.key_value(ACTIVE_RECORDINGS_BUCKET), catalog)
+            catalog = Catalog(await open_bucket(b.js, RECORDINGS_BUCKET), settings.worker_id)
+            locks = ActiveLocks(await open_bucket(b.js, ACTIVE_RECORDINGS_BUCKET), catalog)
             runner = StandInRunner(settings, b, catalog, locks, Files(tmp_path))
             runner.started = []
             service = RecorderService(b, runner, catalog, Files(tmp_path))
@@ -126,7 +127,7 @@ async def test_stop_and_pickup_never_lose_a_state(
     stopper, picker = sides["stopper"], sides["picker"]
     reader = await connect(nats_settings, "camrec-test-reader")  # a third view of the KV
     try:
-        catalog = Catalog(await reader.js.key_value(RECORDINGS_BUCKET))
+        catalog = Catalog(await open_bucket(reader.js, RECORDINGS_BUCKET))
         locks = await reader.js.key_value(ACTIVE_RECORDINGS_BUCKET)
         routed = 0
         for _ in range(ROUNDS):

@@ -12,6 +12,7 @@ from camrec_contracts.bus import Bus
 from camrec_contracts.errors import ServiceError
 from camrec_contracts.events import utcnow
 from camrec_contracts.jetstream import RECORDINGS_BUCKET
+from camrec_contracts.kvstore import open_bucket
 from camrec_contracts.recordings import Recording
 from camrec_recorder.catalog import Catalog, StaleRecording
 
@@ -31,7 +32,7 @@ def recording(rid: str = "0123456789ab") -> Recording:
 
 
 async def test_states_only_move_forward(bus: Bus) -> None:
-    kv = await bus.js.key_value(RECORDINGS_BUCKET)
+    kv = await open_bucket(bus.js, RECORDINGS_BUCKET)
     mine = Catalog(kv, "w1")
     rec = await mine.create(recording())
     with pytest.raises(ServiceError, match="exists already"):  # a create never overwrites
@@ -55,7 +56,7 @@ async def test_states_only_move_forward(bus: Bus) -> None:
 
 
 async def test_another_workers_recording_changes_only_under_a_precondition(bus: Bus) -> None:
-    kv = await bus.js.key_value(RECORDINGS_BUCKET)
+    kv = await open_bucket(bus.js, RECORDINGS_BUCKET)
     owner, other = Catalog(kv, "w1"), Catalog(kv, "w2")
     rec = await owner.create(recording())
     taken = await other.try_update(
@@ -72,7 +73,7 @@ async def test_another_workers_recording_changes_only_under_a_precondition(bus: 
 
 
 async def test_a_write_on_a_stale_read_is_reapplied(bus: Bus) -> None:
-    kv = await bus.js.key_value(RECORDINGS_BUCKET)
+    kv = await open_bucket(bus.js, RECORDINGS_BUCKET)
     one, two = Catalog(kv, "w1"), Catalog(kv, "w1")
     rec = await one.create(recording())
     await one.update(rec.id, state="recording", owner="w1")

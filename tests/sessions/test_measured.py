@@ -19,6 +19,7 @@ from camrec_api.settings import ApiSettings
 from camrec_contracts.bus import Bus
 from camrec_contracts.events import Event, subscribe_events
 from camrec_contracts.jetstream import SESSIONS_BUCKET
+from camrec_contracts.kvstore import open_bucket
 from camrec_contracts.sessions import SESSION_EVENTS, SessionEvent, SessionRecord
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.mjpeg import MjpegCamera
@@ -175,7 +176,7 @@ async def test_session_deleted_by_another_proxy_mid_measurement_is_not_recreated
     ghost = record.model_copy(update={"session": ghost_session})
     await kv.put(GHOST, ghost.model_dump_json().encode())
 
-    measurer = Measurer(bus, kv, ffprobe=binary("ffprobe"))
+    measurer = Measurer(bus, await open_bucket(bus.js, SESSIONS_BUCKET), ffprobe=binary("ffprobe"))
     task = measurer.measure_now(ghost.session)
     assert task is not None
     await kv.delete(GHOST)  # while ffprobe reads its 4 s

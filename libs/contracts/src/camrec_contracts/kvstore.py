@@ -3,6 +3,7 @@ contracts: sessions, recordings)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from nats.js.client import JetStreamContext
@@ -13,9 +14,25 @@ from pydantic import BaseModel
 M = TypeVar("M", bound=BaseModel)
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """A KV bucket and the JetStream context it lives in: listing its keys cheaply
+    (:func:`kv_keys`) needs both, and nats-py's ``KeyValue`` keeps them private."""
+
+    js: JetStreamContext
+    name: str
+    kv: KeyValue
+
+
+async def open_bucket(js: JetStreamContext, name: str) -> Bucket:
+    """An existing bucket (``jetstream.ensure_buckets`` creates them)."""
+    return Bucket(js, name, await js.key_value(name))
+
+
 class ModelStore(Generic[M]):
-    def __init__(self, kv: KeyValue, model: type[M]) -> None:
-        self.kv = kv
+    def __init__(self, bucket: Bucket, model: type[M]) -> None:
+        self.bucket = bucket
+        self.kv = bucket.kv
         self.model = model
 
     async def put(self, key: str, value: M) -> M:
@@ -50,7 +67,7 @@ class ModelStore(Generic[M]):
 
     async def keys(self) -> list[str]:
         """Keys with a value or a delete marker (see :func:`kv_keys`)."""
-        return await kv_keys(self.kv)
+        return await kv_keys(self.bucket)
 
     async def all(self) -> list[M]:
         """Every value (deleted keys skipped)."""
@@ -58,16 +75,14 @@ class ModelStore(Generic[M]):
         return [value for value in values if value is not None]
 
 
-async def kv_keys(kv: KeyValue) -> list[str]:
+async def kv_keys(bucket: Bucket) -> list[str]:
     """Keys with a value or a delete marker, from the bucket's stream info.
 
     Not ``KeyValue.keys()``: that opens a watcher, i.e. an ephemeral consumer that the
     server keeps for a while after it is done, so a list served 100 times a second ran
     into "maximum consumers limit reached" (seen with the bench). Stream info with a
     subject filter creates nothing."""
-    js: JetStreamContext = kv._js  # nats-py keeps these private; no public accessor
-    bucket: str = kv._name
-    prefix = f"$KV.{bucket}."
-    info = await js.stream_info(f"KV_{bucket}", subjects_filter=f"{prefix}>")
+    prefix = f"$KV.{bucket.name}."
+    info = await bucket.js.stream_info(f"KV_{bucket.name}", subjects_filter=f"{prefix}>")
     subjects = info.state.subjects or {}
     return sorted(s.removeprefix(prefix) for s in subjects)

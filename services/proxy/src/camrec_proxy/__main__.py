@@ -10,7 +10,7 @@ import httpx
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, LIMITS_BUCKET, SESSIONS_BUCKET
-from camrec_contracts.kvstore import ModelStore
+from camrec_contracts.kvstore import ModelStore, open_bucket
 from camrec_contracts.runtime import Worker, WorkerFactory, run
 from camrec_contracts.services import PROXY
 from camrec_contracts.sessions import SESSION_LIMIT_KEY, SessionLimit
@@ -44,10 +44,10 @@ async def build(
             MediaMTXClient(http, settings.mediamtx_api_url, settings.relay_api_timeout_s),
             settings.mediamtx_rtsp_url,
         )
-    sessions = await bus.js.key_value(SESSIONS_BUCKET)
+    sessions = await open_bucket(bus.js, SESSIONS_BUCKET)
     # The limit's one source of truth is this setting; readers (the api's session list) find
     # it in KV, so they need not ask a proxy.
-    limits = ModelStore(await bus.js.key_value(LIMITS_BUCKET), SessionLimit)
+    limits = ModelStore(await open_bucket(bus.js, LIMITS_BUCKET), SessionLimit)
     await limits.put(SESSION_LIMIT_KEY, SessionLimit(max_sessions=settings.max_sessions))
     measurer = Measurer(bus, sessions, ffprobe=ffprobe, interval_s=settings.measure_interval_s)
     service = SessionService(

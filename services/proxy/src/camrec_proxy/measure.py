@@ -14,10 +14,10 @@ import logging
 from datetime import timedelta
 
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
-from nats.js.kv import KeyValue
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.events import utcnow
+from camrec_contracts.kvstore import Bucket
 from camrec_contracts.measurements import StreamMeasurement, measure
 from camrec_contracts.sessions import SESSION_EVENTS, Session, SessionEvent, SessionRecord
 
@@ -31,11 +31,11 @@ RETRY_S = 30.0
 
 class Measurer:
     def __init__(
-        self, bus: Bus, kv: KeyValue, *, ffprobe: str = "ffprobe", interval_s: float = 300.0
+        self, bus: Bus, bucket: Bucket, *, ffprobe: str = "ffprobe", interval_s: float = 300.0
     ) -> None:
         self.bus = bus
-        self.kv = kv
-        self.store = SessionStore(kv)
+        self.kv = bucket.kv
+        self.store = SessionStore(bucket)
         self.ffprobe = ffprobe
         self.interval_s = interval_s
         self.round_s = min(interval_s, RETRY_S) if interval_s > 0 else RETRY_S

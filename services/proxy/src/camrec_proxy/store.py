@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from nats.js.kv import KeyValue
-
-from camrec_contracts.kvstore import ModelStore
+from camrec_contracts.kvstore import Bucket, ModelStore
 from camrec_contracts.sessions import SessionRecord
 
 
 class SessionStore:
-    def __init__(self, kv: KeyValue) -> None:
-        self._store = ModelStore(kv, SessionRecord)
+    def __init__(self, bucket: Bucket) -> None:
+        self._store = ModelStore(bucket, SessionRecord)
 
     async def put(self, record: SessionRecord) -> None:
         await self._store.put(record.session.id, record)

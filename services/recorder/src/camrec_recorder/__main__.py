@@ -8,6 +8,7 @@ import sys
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ACTIVE_RECORDINGS_BUCKET, RECORDINGS_BUCKET
+from camrec_contracts.kvstore import open_bucket
 from camrec_contracts.runtime import Worker, WorkerFactory, run
 from camrec_contracts.services import RECORDER
 from camrec_contracts.settings import load_settings
@@ -33,8 +34,8 @@ def worker_factory(given: RecorderSettings) -> WorkerFactory:
             files.root.resolve(),
             settings.worker_capacity,
         )
-        catalog = Catalog(await bus.js.key_value(RECORDINGS_BUCKET), settings.worker_id)
-        locks = ActiveLocks(await bus.js.key_value(ACTIVE_RECORDINGS_BUCKET), catalog)
+        catalog = Catalog(await open_bucket(bus.js, RECORDINGS_BUCKET), settings.worker_id)
+        locks = ActiveLocks(await open_bucket(bus.js, ACTIVE_RECORDINGS_BUCKET), catalog)
         service = RecorderService(bus, Runner(settings, bus, catalog, locks, files), catalog, files)
         await service.start_background()
         return Worker(

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from nats.js.errors import BadRequestError, KeyNotFoundError, KeyWrongLastSequenceError
-from nats.js.kv import KeyValue
 
 from camrec_contracts.errors import ErrorCode, ServiceError
-from camrec_contracts.kvstore import ModelStore, kv_keys
+from camrec_contracts.kvstore import Bucket, ModelStore, kv_keys
 from camrec_contracts.recordings import ACTIVE_STATES, Recording
 
 Check = Callable[[Recording], bool]
@@ -66,8 +65,8 @@ def refusal(
 
 
 class Catalog:
-    def __init__(self, kv: KeyValue, worker_id: str | None = None) -> None:
-        self._store = ModelStore(kv, Recording)
+    def __init__(self, bucket: Bucket, worker_id: str | None = None) -> None:
+        self._store = ModelStore(bucket, Recording)
         self.worker_id = worker_id
         """The worker writing (its unconditional writes are for its own recordings)."""
 
@@ -142,8 +141,9 @@ class Catalog:
 class ActiveLocks:
     """At most one active recording per session: a key created atomically per session."""
 
-    def __init__(self, kv: KeyValue, catalog: Catalog) -> None:
-        self._kv = kv
+    def __init__(self, bucket: Bucket, catalog: Catalog) -> None:
+        self._bucket = bucket
+        self._kv = bucket.kv
         self._catalog = catalog
 
     async def take(self, session_id: str, recording_id: str) -> None:
@@ -175,7 +175,7 @@ class ActiveLocks:
         """The recordings holding a lock: every active one (a lock is taken before a
         recording is queued and released once it has ended)."""
         held = []
-        for session_id in await kv_keys(self._kv):
+        for session_id in await kv_keys(self._bucket):
             try:
                 entry = await self._kv.get(session_id)
             except KeyNotFoundError:  # released
