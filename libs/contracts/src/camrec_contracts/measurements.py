@@ -8,13 +8,14 @@ packet times and sizes for a few seconds, nothing is decoded.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .tool import run_tool
 
 MEASURE_SECONDS = 4.0
 
@@ -72,23 +73,13 @@ async def measure(
     ffprobe: str, rtsp_url: str, at: datetime, seconds: float = MEASURE_SECONDS
 ) -> StreamMeasurement | None:
     """Read ``seconds`` of the relay; None when it can't be read or carries no video."""
-    proc = await asyncio.create_subprocess_exec(
-        *measure_args(ffprobe, rtsp_url, seconds),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), seconds + 10)
+        code, out, _ = await run_tool(
+            measure_args(ffprobe, rtsp_url, seconds), seconds + 10, stderr=False
+        )
     except TimeoutError:
-        proc.kill()
-        await proc.wait()
         return None
-    except asyncio.CancelledError:
-        proc.kill()
-        await proc.wait()
-        raise
-    if proc.returncode != 0:
+    if code != 0:
         return None
     try:
         return parse_measurement(json.loads(out or b"{}"), at)

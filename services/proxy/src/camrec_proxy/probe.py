@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 from camrec_contracts.errors import ErrorCode, ServiceError
 from camrec_contracts.redact import redact_text
 from camrec_contracts.sessions import AudioInfo, VideoInfo
+from camrec_contracts.tool import run_tool
 
 ENTRIES = (
     "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels"
@@ -66,19 +66,8 @@ def parse_streams(data: dict[str, Any]) -> tuple[VideoInfo, AudioInfo | None]:
 
 async def probe(ffprobe: str, url: str, timeout_s: float) -> tuple[VideoInfo, AudioInfo | None]:
     """Probe once; ServiceError(UPSTREAM) with FFmpeg's last words if it fails."""
-    proc = await asyncio.create_subprocess_exec(
-        *ffprobe_args(ffprobe, url, min(timeout_s, 5.0)),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
-    except (TimeoutError, asyncio.CancelledError):
-        proc.kill()
-        await proc.wait()
-        raise
-    if proc.returncode != 0:
+    code, out, err = await run_tool(ffprobe_args(ffprobe, url, min(timeout_s, 5.0)), timeout_s)
+    if code != 0:
         last = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
         raise ServiceError(
             ErrorCode.UPSTREAM, f"the relay could not read the camera: {redact_text(last)}"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from camrec_contracts import tool
 from camrec_contracts.recordings import RecordedAudio, RecordedVideo
 
 from .ffmpeg_args import remux_args, thumbnail_args
@@ -19,19 +19,12 @@ log = logging.getLogger(__name__)
 
 
 async def run_tool(argv: list[str], timeout_s: float) -> tuple[int, bytes, bytes]:
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    """:func:`camrec_contracts.tool.run_tool`, a time-out as a failed run (-9, "timed out"):
+    a finish goes on with what it has."""
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
+        return await tool.run_tool(argv, timeout_s)
     except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return -9, b"", b"timed out"
-    return proc.returncode or 0, out, err
+        return -9, b"", f"timed out after {timeout_s:g} s".encode()
 
 
 async def remux(ffmpeg: str, fragmented: Path, output: Path, timeout_s: float = 600) -> bool:
