@@ -1,13 +1,14 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 
 import { api, type ClientConfig, isActive, type Recording, type Session } from "./api/client";
+import { RECORDING_PRESETS_S } from "./api/constants";
 import { NewSession } from "./components/NewSession";
 import { Recordings } from "./components/Recordings";
 import { SessionCard } from "./components/SessionCard";
 import { EventStore, eventsUrl } from "./events";
 
 const store = new EventStore(eventsUrl(window.location));
-const DEFAULT_DURATIONS: (number | null)[] = [60, 300, 3600, 5400, 7200, null];
+const DEFAULT_DURATIONS: (number | null)[] = [...RECORDING_PRESETS_S, null];
 
 export function App() {
   const [config, setConfig] = useState<ClientConfig | null>(null);

@@ -3,10 +3,9 @@
 // Pure functions, so the framing is tested without a browser.
 import type { PreviewConfig, PreviewFormat } from "./api/client";
 
-export const H264_KEY = 1;
-export const H264_DELTA = 2;
-/** kind (1 byte) + timestamp (8 bytes) */
-export const H264_HEADER_BYTES = 9;
+import { H264_DELTA, H264_HEADER_BYTES, H264_KEY } from "./api/constants";
+
+export { H264_DELTA, H264_HEADER_BYTES, H264_KEY };
 
 export type H264Unit = {
   type: "h264";

@@ -2,6 +2,7 @@
 // JPEG; draws whatever arrives on the canvas; reconnects after a drop; falls back to JPEG for
 // good when the browser's decoder cannot do this camera's H.264.
 import type { PreviewFormat, PreviewStatus } from "./api/client";
+import { CLOSE_NORMAL, CLOSE_UNKNOWN_SESSION } from "./api/constants";
 import { FrameRate } from "./frameRate";
 import { parseBinary, parseConfig, wantedFormat } from "./h264";
 import { FrameDrawer, parseStatus, previewUrl } from "./preview";
@@ -12,7 +13,7 @@ const FPS_EVERY_MS = 1000;
 
 export type PreviewView = {
   status: PreviewStatus | null;
-  /** why the preview ended (close 1000 or 4404), null while it runs */
+  /** why the preview ended (close CLOSE_NORMAL or CLOSE_UNKNOWN_SESSION), null while it runs */
   ended: string | null;
   /** what the socket carries now, as the server says (or the page saw) */
   format: PreviewFormat | null;
@@ -76,7 +77,7 @@ export class PreviewConnection {
     socket.onclose = (event) => {
       if (this.stopped || socket !== this.socket) return;
       this.dropSocket();
-      if (event.code === 1000 || event.code === 4404) {
+      if (event.code === CLOSE_NORMAL || event.code === CLOSE_UNKNOWN_SESSION) {
         this.update({ ended: event.reason || "the preview ended" });
         return;
       }

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from camrec_api.frontend_constants import typescript
 from camrec_api.openapi import schema
 from camrec_devstack.paths import REPO
 
@@ -39,3 +40,8 @@ def test_schema_types_match_the_openapi_json(tmp_path: Path) -> None:
 def test_event_and_preview_models_are_in_the_schema() -> None:
     names = set(schema()["components"]["schemas"])
     assert {"Session", "Recording", "SessionEvent", "RecordingEvent", "PreviewStatus"} <= names
+
+
+def test_the_pages_constants_match_the_contracts() -> None:
+    committed = (API_DIR / "constants.ts").read_text()
+    assert committed == typescript(), f"constants.ts is {STALE}"

@@ -1,6 +1,7 @@
 // The api client: types generated from the api's OpenAPI schema (./scripts/gen-client).
 import createClient from "openapi-fetch";
 
+import { ACTIVE_STATES } from "./constants";
 import type { components, paths } from "./schema";
 
 export type Session = components["schemas"]["Session"];
@@ -31,6 +32,6 @@ export function errorMessage(error: unknown, response?: Response): string {
   return "something went wrong";
 }
 
-/** Recording states in which a recording is still running (mirrors the contracts' ACTIVE_STATES). */
-export const ACTIVE_STATES: readonly Recording["state"][] = ["starting", "recording", "reconnecting", "finalizing"];
-export const isActive = (rec: Recording): boolean => ACTIVE_STATES.includes(rec.state);
+/** Recording states in which a recording is still running (the contracts' ACTIVE_STATES). */
+export { ACTIVE_STATES };
+export const isActive = (rec: Recording): boolean => (ACTIVE_STATES as readonly string[]).includes(rec.state);

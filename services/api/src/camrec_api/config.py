@@ -6,10 +6,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
 from camrec_contracts import __version__
+from camrec_contracts.recordings import PRESETS_S
 
 from .settings import ApiSettings
 
-RECORDING_DURATIONS_S: list[int | None] = [60, 300, 3600, 5400, 7200, None]
+RECORDING_DURATIONS_S: list[int | None] = [*PRESETS_S, None]
 """The page's duration buttons: 1 min, 5 min, 1 h, 1 h 30, 2 h, until stopped (None)."""
 
 

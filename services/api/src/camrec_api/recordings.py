@@ -17,6 +17,7 @@ from camrec_contracts.errors import ErrorCode, ServiceError
 from camrec_contracts.recordings import (
     DELETE_RECORDING,
     MAX_DURATION_S,
+    PRESETS_S,
     RECORDING_ID_PATTERN,
     START_RECORDING,
     STOP_RECORDING,
@@ -42,7 +43,8 @@ class StartRecordingBody(BaseModel):
         default=None,
         gt=0,
         le=MAX_DURATION_S,
-        description="60, 300, 3600, 5400, 7200 or any seconds up to 24 h; null = until stopped",
+        description=f"{', '.join(map(str, PRESETS_S))} or any seconds up to 24 h; "
+        "null = until stopped",
     )
 
 
