@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from .model import ContractModel
 from .rpc import Endpoint
 from .services import PREVIEWER
 
@@ -50,11 +51,7 @@ CLOSE_UNAVAILABLE = 4503
 """The previewer could not ask the proxy about the session (NATS or proxy down)."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PreviewStatus(_Model):
+class PreviewStatus(ContractModel):
     """Text message on the preview WebSocket."""
 
     type: Literal["status"] = "status"
@@ -73,7 +70,7 @@ class PreviewStatus(_Model):
     )
 
 
-class PreviewConfig(_Model):
+class PreviewConfig(ContractModel):
     """Text message before the first H.264 unit (and when the stream's parameters change):
     what to configure the page's decoder with."""
 
@@ -83,13 +80,13 @@ class PreviewConfig(_Model):
     height: int | None = None
 
 
-class ViewerStats(_Model):
+class ViewerStats(ContractModel):
     viewer: int = Field(description="per-session viewer number")
     frames_sent: int
     frames_skipped: int = Field(description="replaced in the one-frame slot before sending")
 
 
-class SessionPreviewStats(_Model):
+class SessionPreviewStats(ContractModel):
     session_id: str
     source_kind: Literal["rtsp", "mjpeg"]
     format: PreviewFormat = Field(description="one preview per session and format")
@@ -110,11 +107,11 @@ class SessionPreviewStats(_Model):
     per_viewer: list[ViewerStats]
 
 
-class PreviewStatsRequest(_Model):
+class PreviewStatsRequest(ContractModel):
     pass
 
 
-class PreviewerStats(_Model):
+class PreviewerStats(ContractModel):
     sessions: list[SessionPreviewStats]
 
 

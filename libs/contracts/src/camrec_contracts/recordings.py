@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from .events import EVENTS_PREFIX, Event, EventTopic, register_topic
+from .model import ContractModel
 from .rpc import Endpoint
 from .services import RECORDER
 from .sessions import SESSION_ID_PATTERN, Session
@@ -34,11 +35,7 @@ MAX_DURATION_S = 24 * 3600
 PRESETS_S = (60, 300, 3600, 5400, 7200)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RecordedVideo(_Model):
+class RecordedVideo(ContractModel):
     codec: str
     width: int
     height: int
@@ -48,7 +45,7 @@ class RecordedVideo(_Model):
     max_frame_interval_ms: float | None = None
 
 
-class RecordedAudio(_Model):
+class RecordedAudio(ContractModel):
     codec: str
     sample_rate: int | None = None
     channels: int | None = None
@@ -57,14 +54,14 @@ class RecordedAudio(_Model):
 Verdict = Literal["clean", "has gaps", "audio lost", "interrupted"]
 
 
-class Gap(_Model):
+class Gap(ContractModel):
     """Video frames stopped coming for longer than the threshold."""
 
     at_s: float = Field(description="where in the file the gap begins (the frame before it)")
     length_s: float = Field(description="time between the frames either side of it")
 
 
-class Reconnect(_Model):
+class Reconnect(ContractModel):
     """The source dropped and came back; the parts either side are joined back to back."""
 
     at_s: float = Field(description="where in the file the part after the drop begins")
@@ -76,7 +73,7 @@ class Reconnect(_Model):
     )
 
 
-class RecordingHealth(_Model):
+class RecordingHealth(ContractModel):
     """What the finished file really holds (its packet times) and what the recorder saw."""
 
     verdict: Verdict
@@ -99,7 +96,7 @@ class RecordingHealth(_Model):
     )
 
 
-class FitEstimate(_Model):
+class FitEstimate(ContractModel):
     """ "Will it fit?": the estimate made before the recording started."""
 
     bitrate_kbps: float = Field(description="the bitrate the estimate is based on")
@@ -116,7 +113,7 @@ class FitEstimate(_Model):
     warning: str | None = Field(default=None, description="set when space is tight")
 
 
-class Recording(_Model):
+class Recording(ContractModel):
     """A recording as the catalog holds it (no credentials: the source is redacted)."""
 
     id: str = Field(pattern=RECORDING_ID_PATTERN)
@@ -150,30 +147,30 @@ class Recording(_Model):
     )
 
 
-class StartRecordingRequest(_Model):
+class StartRecordingRequest(ContractModel):
     session_id: str = Field(pattern=SESSION_ID_PATTERN)
     duration_s: float | None = Field(
         default=None, gt=0, le=MAX_DURATION_S, description="seconds; null = until stopped"
     )
 
 
-class RecordingRef(_Model):
+class RecordingRef(ContractModel):
     id: str = Field(pattern=RECORDING_ID_PATTERN)
 
 
-class ListRecordingsRequest(_Model):
+class ListRecordingsRequest(ContractModel):
     pass
 
 
-class RecordingList(_Model):
+class RecordingList(ContractModel):
     recordings: list[Recording]
 
 
-class RecordingDeleted(_Model):
+class RecordingDeleted(ContractModel):
     id: str
 
 
-class RecordingJob(_Model):
+class RecordingJob(ContractModel):
     """A queued start, on the jobs stream: which recording, and the session to read."""
 
     recording_id: str = Field(pattern=RECORDING_ID_PATTERN)

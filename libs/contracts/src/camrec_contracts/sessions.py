@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from .events import EVENTS_PREFIX, Event, EventTopic, register_topic
 from .measurements import StreamMeasurement
+from .model import ContractModel
 from .rpc import Endpoint
 from .services import PROXY
 
@@ -24,11 +25,7 @@ SESSION_ID_PATTERN = r"^[0-9a-f]{12}$"
 OPEN_TIMEOUT_S = 15.0
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class VideoInfo(_Model):
+class VideoInfo(ContractModel):
     """The session's video as probed on the relay."""
 
     codec: str
@@ -37,13 +34,13 @@ class VideoInfo(_Model):
     fps: float | None = Field(default=None, description="frame rate as the stream reports it")
 
 
-class AudioInfo(_Model):
+class AudioInfo(ContractModel):
     codec: str
     sample_rate: int | None = None
     channels: int | None = None
 
 
-class Session(_Model):
+class Session(ContractModel):
     """A session as everyone but the proxy sees it: no credentials anywhere."""
 
     id: str = Field(pattern=SESSION_ID_PATTERN)
@@ -71,7 +68,7 @@ SESSION_LIMIT_KEY = "sessions"
 """The key of :class:`SessionLimit` in KV ``camrec-limits``."""
 
 
-class SessionLimit(_Model):
+class SessionLimit(ContractModel):
     """KV ``camrec-limits`` value at key ``sessions``: the most sessions open at once, as the
     proxy enforces it (its ``CAMREC_MAX_SESSIONS``; written at every proxy start, so the api's
     session list reports it without asking the proxy)."""
@@ -79,7 +76,7 @@ class SessionLimit(_Model):
     max_sessions: int = Field(ge=1)
 
 
-class SessionRecord(_Model):
+class SessionRecord(ContractModel):
     """KV ``camrec-sessions`` value: the session plus what only the proxy may read."""
 
     session: Session
@@ -88,25 +85,25 @@ class SessionRecord(_Model):
     slot: str = Field(description="the admission slot this session holds")
 
 
-class OpenSessionRequest(_Model):
+class OpenSessionRequest(ContractModel):
     url: str = Field(max_length=16384)
     name: str | None = Field(default=None, max_length=80)
 
 
-class SessionRef(_Model):
+class SessionRef(ContractModel):
     id: str = Field(pattern=SESSION_ID_PATTERN)
 
 
-class ListSessionsRequest(_Model):
+class ListSessionsRequest(ContractModel):
     pass
 
 
-class SessionList(_Model):
+class SessionList(ContractModel):
     sessions: list[Session]
     limit: int | None = Field(default=None, description="most sessions open at once")
 
 
-class SessionClosed(_Model):
+class SessionClosed(ContractModel):
     id: str
     closed: bool = Field(description="false when the session was not open (close is idempotent)")
 

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CAMREC_"
 
 S = TypeVar("S", bound="CamrecSettings")
+
+
+def _url_with(*schemes: str) -> Callable[[str], str]:
+    """A settings URL's check: one of ``schemes``; a trailing ``/`` dropped."""
+    names = " or ".join(schemes)
+
+    def check(value: str) -> str:
+        if not value.startswith(schemes):
+            raise ValueError(f"must be an {names} URL")
+        return value.rstrip("/")
+
+    return check
+
+
+HttpUrlSetting = Annotated[str, AfterValidator(_url_with("http://", "https://"))]
+"""A URL setting of an HTTP service (a relay's API, a camera's MJPEG)."""
+RtspUrlSetting = Annotated[str, AfterValidator(_url_with("rtsp://", "rtsps://"))]
+"""A URL setting of an RTSP server (a relay's RTSP, a camera)."""
 
 
 class CamrecSettings(BaseSettings):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from camrec_contracts.settings import CamrecSettings
+from camrec_contracts.settings import CamrecSettings, HttpUrlSetting, RtspUrlSetting
 
 
 class ApiSettings(CamrecSettings):
@@ -15,25 +15,11 @@ class ApiSettings(CamrecSettings):
     recordings_dir: Path = Field(
         default=Path("recordings"), description="The recorder's folder (read-only for the api)."
     )
-    demo_rtsp_url: str = Field(
+    demo_rtsp_url: RtspUrlSetting = Field(
         default="rtsp://127.0.0.1:8564/demo",
         description="The bundled demo camera's RTSP URL (pre-filled in the page).",
     )
-    demo_mjpeg_url: str = Field(
+    demo_mjpeg_url: HttpUrlSetting = Field(
         default="http://127.0.0.1:1985/api/stream.mjpeg?src=demo_mjpeg",
         description="The bundled demo camera's MJPEG-over-HTTP URL.",
     )
-
-    @field_validator("demo_rtsp_url")
-    @classmethod
-    def _rtsp(cls, value: str) -> str:
-        if not value.startswith(("rtsp://", "rtsps://")):
-            raise ValueError("must be an rtsp:// or rtsps:// URL")
-        return value
-
-    @field_validator("demo_mjpeg_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value

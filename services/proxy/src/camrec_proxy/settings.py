@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from camrec_contracts.liveness import LivenessSettings
+from camrec_contracts.settings import HttpUrlSetting, RtspUrlSetting
 
 
 class ProxySettings(LivenessSettings):
@@ -14,14 +15,16 @@ class ProxySettings(LivenessSettings):
     rtsp_relay: Literal["mediamtx", "go2rtc"] = Field(
         default="mediamtx", description="Relay for rtsp:// and rtsps:// cameras."
     )
-    mediamtx_api_url: str = Field(
+    mediamtx_api_url: HttpUrlSetting = Field(
         default="http://127.0.0.1:9997", description="MediaMTX control API."
     )
-    mediamtx_rtsp_url: str = Field(
+    mediamtx_rtsp_url: RtspUrlSetting = Field(
         default="rtsp://127.0.0.1:8554", description="MediaMTX RTSP, as the readers reach it."
     )
-    go2rtc_api_url: str = Field(default="http://127.0.0.1:1984", description="go2rtc API.")
-    go2rtc_rtsp_url: str = Field(
+    go2rtc_api_url: HttpUrlSetting = Field(
+        default="http://127.0.0.1:1984", description="go2rtc API."
+    )
+    go2rtc_rtsp_url: RtspUrlSetting = Field(
         default="rtsp://127.0.0.1:8555", description="go2rtc RTSP, as the readers reach it."
     )
     open_timeout_s: float = Field(
@@ -33,17 +36,3 @@ class ProxySettings(LivenessSettings):
         ge=0,
         description="Re-measure each session's real fps and bitrate this often (0: once only).",
     )
-
-    @field_validator("mediamtx_api_url", "go2rtc_api_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/")
-
-    @field_validator("mediamtx_rtsp_url", "go2rtc_rtsp_url")
-    @classmethod
-    def _rtsp(cls, value: str) -> str:
-        if not value.startswith("rtsp://"):
-            raise ValueError("must be an rtsp:// URL")
-        return value.rstrip("/")
