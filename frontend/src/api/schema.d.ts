@@ -219,7 +219,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AudioInfo */
+        /**
+         * AudioInfo
+         * @description An audio track: a session's as probed on the relay, a recording's as in its file.
+         */
         AudioInfo: {
             /** Channels */
             channels?: number | null;
@@ -452,15 +455,6 @@ export interface components {
              */
             dropped_at: string | null;
         };
-        /** RecordedAudio */
-        RecordedAudio: {
-            /** Channels */
-            channels?: number | null;
-            /** Codec */
-            codec: string;
-            /** Sample Rate */
-            sample_rate?: number | null;
-        };
         /** RecordedVideo */
         RecordedVideo: {
             /** Avg Frame Interval Ms */
@@ -483,7 +477,7 @@ export interface components {
          * @description A recording as the catalog holds it (no credentials: the source is redacted).
          */
         Recording: {
-            audio?: components["schemas"]["RecordedAudio"] | null;
+            audio?: components["schemas"]["AudioInfo"] | null;
             /**
              * Duration S
              * @description actual, from the file

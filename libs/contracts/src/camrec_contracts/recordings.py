@@ -17,7 +17,7 @@ from .events import EVENTS_PREFIX, Event, EventTopic, register_topic
 from .model import ContractModel
 from .rpc import Endpoint
 from .services import RECORDER
-from .sessions import SESSION_ID_PATTERN, Session
+from .sessions import SESSION_ID_PATTERN, AudioInfo, Session
 
 RecordingState = Literal[
     "starting",
@@ -43,12 +43,6 @@ class RecordedVideo(ContractModel):
     avg_frame_interval_ms: float | None = None
     min_frame_interval_ms: float | None = None
     max_frame_interval_ms: float | None = None
-
-
-class RecordedAudio(ContractModel):
-    codec: str
-    sample_rate: int | None = None
-    channels: int | None = None
 
 
 Verdict = Literal["clean", "has gaps", "audio lost", "interrupted"]
@@ -138,7 +132,7 @@ class Recording(ContractModel):
         default=0, description="times the source dropped and came back; the parts are joined"
     )
     video: RecordedVideo | None = None
-    audio: RecordedAudio | None = None
+    audio: AudioInfo | None = None
     health: RecordingHealth | None = Field(
         default=None, description="the health report, once the file is final"
     )

@@ -8,7 +8,7 @@ Everything else (replies, events, logs) carries the redacted URL.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -35,9 +35,21 @@ class VideoInfo(ContractModel):
 
 
 class AudioInfo(ContractModel):
+    """An audio track: a session's as probed on the relay, a recording's as in its file."""
+
     codec: str
     sample_rate: int | None = None
     channels: int | None = None
+
+    @classmethod
+    def from_ffprobe(cls, stream: dict[str, Any]) -> AudioInfo:
+        """From one of ffprobe's ``streams`` (``codec_name``, ``sample_rate``, ``channels``)."""
+        rate, channels = stream.get("sample_rate"), stream.get("channels")
+        return cls(
+            codec=str(stream.get("codec_name")),
+            sample_rate=int(rate) if rate else None,
+            channels=int(channels) if channels else None,
+        )
 
 
 class Session(ContractModel):

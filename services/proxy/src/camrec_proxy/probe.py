@@ -54,13 +54,7 @@ def parse_streams(data: dict[str, Any]) -> tuple[VideoInfo, AudioInfo | None]:
             height=int(video["height"]),
             fps=_rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate")),
         ),
-        None
-        if audio is None
-        else AudioInfo(
-            codec=str(audio.get("codec_name")),
-            sample_rate=int(audio["sample_rate"]) if audio.get("sample_rate") else None,
-            channels=int(audio["channels"]) if audio.get("channels") else None,
-        ),
+        None if audio is None else AudioInfo.from_ffprobe(audio),
     )
 
 

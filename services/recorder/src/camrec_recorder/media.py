@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from camrec_contracts import tool
-from camrec_contracts.recordings import RecordedAudio, RecordedVideo
+from camrec_contracts.recordings import RecordedVideo
+from camrec_contracts.sessions import AudioInfo
 
 from .ffmpeg_args import remux_args, thumbnail_args
 from .health import PacketTimes
@@ -42,7 +43,7 @@ class FileFacts:
         self,
         duration_s: float | None,
         video: RecordedVideo | None,
-        audio: RecordedAudio | None,
+        audio: AudioInfo | None,
         packets: PacketTimes | None = None,
     ) -> None:
         self.duration_s = duration_s
@@ -125,15 +126,7 @@ def facts_of(info: dict[str, Any], packets: PacketTimes) -> FileFacts:
             min_frame_interval_ms=low,
             max_frame_interval_ms=high,
         )
-    audio = (
-        None
-        if a is None
-        else RecordedAudio(
-            codec=str(a.get("codec_name")),
-            sample_rate=int(a["sample_rate"]) if a.get("sample_rate") else None,
-            channels=int(a["channels"]) if a.get("channels") else None,
-        )
-    )
+    audio = None if a is None else AudioInfo.from_ffprobe(a)
     return FileFacts(float(duration) if duration else None, video, audio, packets)
 
 
