@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
-from nats.micro.request import ERROR_CODE_HEADER, ERROR_HEADER, Request
+from nats.micro.request import ERROR_HEADER, Request
 from nats.micro.service import Service
 from pydantic import BaseModel, ValidationError
 
@@ -54,9 +54,11 @@ class Endpoint(Generic[Req, Rep]):
 Handler = Callable[[Req], Awaitable[Rep]]
 
 
-def _error_headers(error: ServiceError) -> tuple[bytes, dict[str, str]]:
+async def _respond_error(request: Request, error: ServiceError) -> None:
+    """nats.micro's error reply (its ``Nats-Service-Error`` and ``-Code`` headers: the
+    message and the status number) with our :class:`ErrorReply` JSON as the body."""
     body = error.to_reply().model_dump_json().encode()
-    return body, {ERROR_HEADER: error.message, ERROR_CODE_HEADER: str(error.code.status)}
+    await request.respond_error(str(error.code.status), error.message, data=body)
 
 
 def validation_message(error: ValidationError) -> str:
@@ -91,15 +93,13 @@ def wrap_handler(
             await request.respond(reply.model_dump_json().encode())
         except ServiceError as error:
             log.info("%s -> %s: %s", endpoint.subject, error.code.value, error.message)
-            body, headers = _error_headers(error)
-            await request.respond(body, headers=headers)
+            await _respond_error(request, error)
         except Exception as error:
             log.exception("%s: handler failed", endpoint.subject)
             internal = ServiceError(
                 ErrorCode.INTERNAL, redact_text(f"internal error: {type(error).__name__}: {error}")
             )
-            body, headers = _error_headers(internal)
-            await request.respond(body, headers=headers)
+            await _respond_error(request, internal)
 
     return on_request
 

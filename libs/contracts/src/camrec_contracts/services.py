@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from nats.aio.client import Client
-from pydantic import BaseModel, ConfigDict, Field
+from nats.micro.service import ServicePing
 
 PROXY = "camrec-proxy"
 RECORDER = "camrec-recorder"
@@ -22,30 +22,23 @@ SERVICES: dict[str, str] = {
 QUEUE_GROUP = "camrec"
 
 
-class ServicePing(BaseModel):
-    """One instance's answer to ``$SRV.PING.<name>`` (the micro protocol's ping response)."""
-
-    model_config = ConfigDict(extra="ignore")  # defined by the micro protocol, not by us
-
-    name: str
-    id: str
-    version: str
-    metadata: dict[str, str] = Field(default_factory=dict)
+__all__ = ["PREVIEWER", "PROXY", "RECORDER", "SERVICES", "ServicePing", "ping_service"]
 
 
 async def ping_service(
     nc: Client, name: str, *, timeout_s: float = 1.0, gather_s: float = 0.2
 ) -> list[ServicePing]:
     """Ping every instance of ``name``: wait up to ``timeout_s`` for the first answer, then
-    ``gather_s`` more for the others. An empty list means nobody answered."""
+    ``gather_s`` more for the others. An empty list means nobody answered. Each answer is
+    nats.micro's own ``ServicePing`` (id, name, version, metadata)."""
     inbox = nc.new_inbox()
     answers: list[ServicePing] = []
     first = asyncio.Event()
 
     async def on_msg(msg: Any) -> None:
         try:
-            answers.append(ServicePing.model_validate(json.loads(msg.data)))
-        except ValueError:
+            answers.append(ServicePing.from_dict(json.loads(msg.data)))
+        except (ValueError, KeyError, TypeError):  # not a micro ping response
             return
         first.set()
 
