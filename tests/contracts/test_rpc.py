@@ -11,7 +11,7 @@ from nats.micro import add_service
 from pydantic import BaseModel, ConfigDict
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.errors import ErrorCode, RemoteError, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode, RemoteError
 from camrec_contracts.rpc import Endpoint, add_endpoints, bind, call
 
 
@@ -45,7 +45,7 @@ async def handler(req: Ask) -> Answer:
     if req.text == "raise":
         raise RuntimeError("boom rtsp://admin:hunter2@cam.local/live")
     if req.text == "refuse":
-        raise ServiceError(ErrorCode.LIMIT_REACHED, "3 sessions already open (max 3)")
+        raise CamrecError(ErrorCode.LIMIT_REACHED, "3 sessions already open (max 3)")
     return Answer(text=req.text.upper())
 
 

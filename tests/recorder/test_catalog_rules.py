@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.errors import ServiceError
+from camrec_contracts.errors import CamrecError
 from camrec_contracts.events import utcnow
 from camrec_contracts.jetstream import RECORDINGS_BUCKET
 from camrec_contracts.kvstore import open_bucket
@@ -35,7 +35,7 @@ async def test_states_only_move_forward(bus: Bus) -> None:
     kv = await open_bucket(bus.js, RECORDINGS_BUCKET)
     mine = Catalog(kv, "w1")
     rec = await mine.create(recording())
-    with pytest.raises(ServiceError, match="exists already"):  # a create never overwrites
+    with pytest.raises(CamrecError, match="exists already"):  # a create never overwrites
         await mine.create(rec)
     await mine.update(rec.id, state="recording", owner="w1")
     await mine.update(rec.id, state="reconnecting")

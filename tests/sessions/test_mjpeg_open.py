@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.jetstream import ADMISSION_BUCKET
 from camrec_contracts.sessions import OpenSessionRequest, Session, SessionRef
 from camrec_contracts.settings import CamrecSettings
@@ -60,7 +60,7 @@ class Proxy:
     async def open_fails(self, url: str) -> tuple[str, float]:
         """Open, expecting a 502 (upstream): its message and how long the open took."""
         start = time.monotonic()
-        with pytest.raises(ServiceError) as failed:
+        with pytest.raises(CamrecError) as failed:
             await self.open(url)
         took = time.monotonic() - start
         assert failed.value.code == ErrorCode.UPSTREAM, failed.value

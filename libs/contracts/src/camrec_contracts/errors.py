@@ -1,6 +1,6 @@
 """Error codes carried by error replies, and the exceptions that carry them.
 
-A handler raises :class:`ServiceError`; the request/reply layer turns it into an error
+A handler raises :class:`CamrecError`; the request/reply layer turns it into an error
 reply (micro headers ``Nats-Service-Error`` / ``Nats-Service-Error-Code`` plus an
 :class:`ErrorReply` JSON body). The caller gets it back as :class:`RemoteError`.
 """
@@ -53,8 +53,10 @@ class ErrorReply(BaseModel):
     message: str
 
 
-class ServiceError(Exception):
-    """Raised by a handler: becomes an error reply with this code and message."""
+class CamrecError(Exception):
+    """Raised by a handler: becomes an error reply with this code and message. (Not
+    nats.micro's ``ServiceError``, the error a micro reply carries: ours is what a handler
+    raises and a caller gets back as :class:`RemoteError`.)"""
 
     def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
@@ -68,5 +70,5 @@ class ServiceError(Exception):
         return f"{type(self).__name__}({self.code.value!r}, {self.message!r})"
 
 
-class RemoteError(ServiceError):
+class RemoteError(CamrecError):
     """Raised to a caller: the service answered with an error, or nobody answered in time."""

@@ -20,7 +20,7 @@ from nats.micro.request import ERROR_HEADER, Request
 from nats.micro.service import Service
 from pydantic import BaseModel, ValidationError
 
-from .errors import ErrorCode, ErrorReply, RemoteError, ServiceError
+from .errors import CamrecError, ErrorCode, ErrorReply, RemoteError
 from .redact import redact_text
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class Endpoint(Generic[Req, Rep]):
 Handler = Callable[[Req], Awaitable[Rep]]
 
 
-async def _respond_error(request: Request, error: ServiceError) -> None:
+async def _respond_error(request: Request, error: CamrecError) -> None:
     """nats.micro's error reply (its ``Nats-Service-Error`` and ``-Code`` headers: the
     message and the status number) with our :class:`ErrorReply` JSON as the body."""
     body = error.to_reply().model_dump_json().encode()
@@ -80,23 +80,23 @@ def wrap_handler(
             try:
                 payload = endpoint.request.model_validate_json(request.data or b"{}")
             except ValidationError as error:
-                raise ServiceError(
+                raise CamrecError(
                     ErrorCode.INVALID_REQUEST, f"invalid request: {validation_message(error)}"
                 ) from None
             try:
                 reply = await asyncio.wait_for(handler(payload), endpoint.handler_deadline_s)
             except TimeoutError:
-                raise ServiceError(
+                raise CamrecError(
                     ErrorCode.TIMEOUT,
                     f"{endpoint.subject} did not finish within {endpoint.handler_deadline_s:.1f} s",
                 ) from None
             await request.respond(reply.model_dump_json().encode())
-        except ServiceError as error:
+        except CamrecError as error:
             log.info("%s -> %s: %s", endpoint.subject, error.code.value, error.message)
             await _respond_error(request, error)
         except Exception as error:
             log.exception("%s: handler failed", endpoint.subject)
-            internal = ServiceError(
+            internal = CamrecError(
                 ErrorCode.INTERNAL, redact_text(f"internal error: {type(error).__name__}: {error}")
             )
             await _respond_error(request, internal)

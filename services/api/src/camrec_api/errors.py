@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from camrec_contracts.errors import ErrorCode, ErrorReply, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode, ErrorReply
 
 STATUS_CODES = {code.status: code for code in ErrorCode}
 
@@ -25,7 +25,7 @@ def error_response(code: ErrorCode, message: str) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     async def on_service_error(_: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, ServiceError)
+        assert isinstance(error, CamrecError)
         return error_response(error.code, error.message)
 
     async def on_invalid(_: Request, error: Exception) -> JSONResponse:
@@ -47,6 +47,6 @@ def install_error_handlers(app: FastAPI) -> None:
         response.status_code = error.status_code
         return response
 
-    app.add_exception_handler(ServiceError, on_service_error)
+    app.add_exception_handler(CamrecError, on_service_error)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_invalid)

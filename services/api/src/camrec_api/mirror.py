@@ -9,7 +9,7 @@ consumer if the server loses it.
 
 What a read gets:
 
-- NATS disconnected: :class:`ServiceError` ``unavailable`` (503) at once, never the values
+- NATS disconnected: :class:`CamrecError` ``unavailable`` (503) at once, never the values
   held from before the outage.
 - After a reconnect the mirror is reloaded from a fresh consumer (the server may have been
   restarted, and what changed meanwhile was never delivered); reads wait for that reload, up
@@ -34,7 +34,7 @@ from nats.js.api import DeliverPolicy
 from pydantic import ValidationError
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.rpc import validation_message
 
 log = logging.getLogger(__name__)
@@ -234,5 +234,5 @@ class BucketMirror(Generic[T]):
         return int(self.bus.nc.stats["reconnects"])
 
 
-def _unavailable(message: str) -> ServiceError:
-    return ServiceError(ErrorCode.UNAVAILABLE, message)
+def _unavailable(message: str) -> CamrecError:
+    return CamrecError(ErrorCode.UNAVAILABLE, message)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.jetstream import LIMITS_BUCKET, RECORDINGS_BUCKET, SESSIONS_BUCKET
 from camrec_contracts.recordings import Recording, RecordingList
 from camrec_contracts.sessions import (
@@ -79,7 +79,7 @@ class Reads:
         sessions, _ = await self.sessions.values()
         session = sessions.get(session_id)
         if session is None:
-            raise ServiceError(ErrorCode.NOT_FOUND, f"no session {session_id}")
+            raise CamrecError(ErrorCode.NOT_FOUND, f"no session {session_id}")
         return session
 
     async def recording_list_json(self) -> bytes:
@@ -95,7 +95,7 @@ class Reads:
         recordings, _ = await self.recordings.values()
         recording = recordings.get(recording_id)
         if recording is None:
-            raise ServiceError(ErrorCode.NOT_FOUND, f"no recording {recording_id}")
+            raise CamrecError(ErrorCode.NOT_FOUND, f"no recording {recording_id}")
         return recording
 
     async def after_write(self, mirror: BucketMirror[Any]) -> None:
@@ -104,7 +104,7 @@ class Reads:
         next read then says why it can't answer."""
         try:
             await mirror.sync()
-        except ServiceError as error:
+        except CamrecError as error:
             log.warning("after a write to KV %s: %s", mirror.bucket, error.message)
 
     def _mirrors(self) -> tuple[BucketMirror[Any], ...]:
@@ -115,7 +115,7 @@ class Reads:
         for mirror in self._mirrors():
             try:
                 await mirror.values()
-            except ServiceError as error:
+            except CamrecError as error:
                 log.warning("KV %s: %s", mirror.bucket, error.message)
 
     async def stop(self) -> None:

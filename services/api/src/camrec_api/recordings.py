@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.recordings import (
     DELETE_RECORDING,
     MAX_DURATION_S,
@@ -50,7 +50,7 @@ class StartRecordingBody(BaseModel):
 
 def _rec_ref(recording_id: str) -> RecordingRef:
     if not re.match(RECORDING_ID_PATTERN, recording_id):
-        raise ServiceError(ErrorCode.NOT_FOUND, f"no recording {recording_id[:40]!r}")
+        raise CamrecError(ErrorCode.NOT_FOUND, f"no recording {recording_id[:40]!r}")
     return RecordingRef(id=recording_id)
 
 
@@ -112,7 +112,7 @@ async def recording_file(
     rec = await _recording(request, recording_id)
     path = _dir(request) / rec.file_name  # the name comes from the catalog
     if path.parent != _dir(request) or not path.is_file():
-        raise ServiceError(ErrorCode.NOT_FOUND, f"recording {rec.id} has no file yet")
+        raise CamrecError(ErrorCode.NOT_FOUND, f"recording {rec.id} has no file yet")
     return FileResponse(
         path,
         media_type="video/mp4",
@@ -126,5 +126,5 @@ async def recording_thumbnail(recording_id: str, request: Request) -> FileRespon
     rec = await _recording(request, recording_id)
     path = _dir(request) / ".thumbnails" / f"{rec.id}.jpg"
     if not rec.has_thumbnail or not path.is_file():
-        raise ServiceError(ErrorCode.NOT_FOUND, f"recording {rec.id} has no thumbnail")
+        raise CamrecError(ErrorCode.NOT_FOUND, f"recording {rec.id} has no thumbnail")
     return FileResponse(path, media_type="image/jpeg")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.camera_url import InvalidCameraUrl, parse_camera_url
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.rpc import call
 from camrec_contracts.sessions import (
     CLOSE_SESSION,
@@ -52,7 +52,7 @@ def json_response(body: bytes) -> Response:
 
 def session_ref(session_id: str) -> SessionRef:
     if not re.match(SESSION_ID_PATTERN, session_id):
-        raise ServiceError(ErrorCode.NOT_FOUND, f"no session {session_id[:40]!r}")
+        raise CamrecError(ErrorCode.NOT_FOUND, f"no session {session_id[:40]!r}")
     return SessionRef(id=session_id)
 
 
@@ -62,7 +62,7 @@ async def open_session(body: OpenSessionBody, request: Request) -> Session:
     try:
         parse_camera_url(body.url)  # refuse early, with the same words the proxy would use
     except InvalidCameraUrl as error:
-        raise ServiceError(ErrorCode.INVALID_REQUEST, str(error)) from None
+        raise CamrecError(ErrorCode.INVALID_REQUEST, str(error)) from None
     session = await call(bus_of(request).nc, OPEN_SESSION, OpenSessionRequest(**body.model_dump()))
     reads = reads_of(request)
     await reads.after_write(reads.sessions)  # a get right after the open finds it
@@ -85,5 +85,5 @@ async def close_session(session_id: str, request: Request) -> Response:
     reads = reads_of(request)
     await reads.after_write(reads.sessions)
     if not closed.closed:
-        raise ServiceError(ErrorCode.NOT_FOUND, f"no session {session_id}")
+        raise CamrecError(ErrorCode.NOT_FOUND, f"no session {session_id}")
     return Response(status_code=204)

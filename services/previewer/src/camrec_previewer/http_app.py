@@ -13,7 +13,7 @@ from camrec_contracts.previews import (
 )
 
 from .service import LookupFailed, Previewer, UnknownSession
-from .viewer import serve_viewer
+from .viewer_socket import serve_viewer
 
 
 def create_app(bus: Bus, previewer: Previewer) -> FastAPI:
@@ -31,17 +31,17 @@ def create_app(bus: Bus, previewer: Previewer) -> FastAPI:
         await ws.accept()
         wanted: PreviewFormat = "h264" if ws.query_params.get(FORMAT_PARAM) == "h264" else "jpeg"
         try:
-            hub = await previewer.attach(session_id, wanted)
+            session_preview = await previewer.attach(session_id, wanted)
         except UnknownSession as error:
             await ws.close(CLOSE_UNKNOWN_SESSION, str(error)[:120])
             return
         except LookupFailed as error:
             await ws.close(CLOSE_UNAVAILABLE, str(error)[:120])
             return
-        viewer = hub.join()
+        viewer = session_preview.join()
         try:
-            await serve_viewer(ws, hub, viewer)
+            await serve_viewer(ws, session_preview, viewer)
         finally:
-            hub.leave(viewer)
+            session_preview.leave(viewer)
 
     return app

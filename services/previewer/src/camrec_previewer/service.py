@@ -34,7 +34,7 @@ from camrec_contracts.sessions import (
 )
 
 from .h264_source import H264Source
-from .hub import SessionPreview
+from .session_preview import SessionPreview
 from .settings import PreviewerSettings
 from .sources import DecodingSource, MjpegSource, Source
 

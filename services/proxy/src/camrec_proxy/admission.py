@@ -10,7 +10,7 @@ import time
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
 from nats.js.kv import KeyValue
 
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 
 
 class Admission:
@@ -29,7 +29,7 @@ class Admission:
                 continue
             return slot
         n = self.max_sessions
-        raise ServiceError(ErrorCode.LIMIT_REACHED, f"{n} sessions already open (max {n})")
+        raise CamrecError(ErrorCode.LIMIT_REACHED, f"{n} sessions already open (max {n})")
 
     async def release(self, slot: str) -> None:
         await self._kv.delete(slot)

@@ -16,14 +16,14 @@ import socket
 import httpx
 
 from camrec_contracts.camera_url import CameraUrl
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 
 CONNECT_TIMEOUT_S = 4.0
 MJPEG_TYPES = ("multipart/x-mixed-replace", "image/jpeg")
 
 
-def _fail(message: str) -> ServiceError:
-    return ServiceError(ErrorCode.UPSTREAM, message)
+def _fail(message: str) -> CamrecError:
+    return CamrecError(ErrorCode.UPSTREAM, message)
 
 
 class _Deadline:
@@ -96,7 +96,7 @@ async def check_mjpeg(cam: CameraUrl, http: httpx.AsyncClient, deadline: _Deadli
 
 
 async def preflight(cam: CameraUrl, http: httpx.AsyncClient, timeout_s: float) -> None:
-    """Check ``cam`` within ``timeout_s`` (the open's time-out); ServiceError(UPSTREAM) says
+    """Check ``cam`` within ``timeout_s`` (the open's time-out); CamrecError(UPSTREAM) says
     what is wrong."""
     deadline = _Deadline(timeout_s)
     await check_reachable(cam, deadline)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.redact import redact_text
 from camrec_contracts.sessions import AudioInfo, VideoInfo
 from camrec_contracts.tool import run_tool
@@ -45,7 +45,7 @@ def parse_streams(data: dict[str, Any]) -> tuple[VideoInfo, AudioInfo | None]:
     streams = data.get("streams") or []
     video = next((s for s in streams if s.get("codec_type") == "video"), None)
     if video is None or not video.get("width"):
-        raise ServiceError(ErrorCode.UPSTREAM, "not a video stream: the source has no video track")
+        raise CamrecError(ErrorCode.UPSTREAM, "not a video stream: the source has no video track")
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     return (
         VideoInfo(
@@ -59,11 +59,11 @@ def parse_streams(data: dict[str, Any]) -> tuple[VideoInfo, AudioInfo | None]:
 
 
 async def probe(ffprobe: str, url: str, timeout_s: float) -> tuple[VideoInfo, AudioInfo | None]:
-    """Probe once; ServiceError(UPSTREAM) with FFmpeg's last words if it fails."""
+    """Probe once; CamrecError(UPSTREAM) with FFmpeg's last words if it fails."""
     code, out, err = await run_tool(ffprobe_args(ffprobe, url, min(timeout_s, 5.0)), timeout_s)
     if code != 0:
         last = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
-        raise ServiceError(
+        raise CamrecError(
             ErrorCode.UPSTREAM, f"the relay could not read the camera: {redact_text(last)}"
         )
     return parse_streams(json.loads(out or b"{}"))

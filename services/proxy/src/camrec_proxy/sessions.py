@@ -13,7 +13,7 @@ import httpx
 
 from camrec_contracts.bus import Bus
 from camrec_contracts.camera_url import CameraUrl, InvalidCameraUrl, parse_camera_url
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.events import utcnow
 from camrec_contracts.redact import redact_url
 from camrec_contracts.rpc import Binding, bind
@@ -96,7 +96,7 @@ class SessionService:
         try:
             cam = parse_camera_url(req.url)
         except InvalidCameraUrl as error:
-            raise ServiceError(ErrorCode.INVALID_REQUEST, str(error)) from None
+            raise CamrecError(ErrorCode.INVALID_REQUEST, str(error)) from None
         sid = uuid.uuid4().hex[:12]
         name = session_name(req.name, cam)
         shown = redact_url(cam.url)
@@ -120,10 +120,10 @@ class SessionService:
             await asyncio.shield(self._undo(relay_path, slot))
             log.info("session %s failed: %s: %s", sid, shown, reason)
             await self._event("failed", sid, shown, name, reason)
-            if isinstance(error, ServiceError):
+            if isinstance(error, CamrecError):
                 raise
             if isinstance(error, (TimeoutError, RelayError)):
-                raise ServiceError(ErrorCode.UPSTREAM, reason) from None
+                raise CamrecError(ErrorCode.UPSTREAM, reason) from None
             raise
         await self._event("ready", sid, shown, name)
         video = session.video
@@ -150,7 +150,7 @@ class SessionService:
             try:
                 video, audio = await probe(self.ffprobe, url, self.open_timeout_s)
                 break
-            except ServiceError as error:
+            except CamrecError as error:
                 last = error
                 log.debug("session %s: probe failed (%s); retrying", sid, last.message)
                 await asyncio.sleep(PROBE_RETRY_S)
@@ -197,7 +197,7 @@ class SessionService:
     async def get(self, ref: SessionRef) -> Session:
         record = await self.store.get(ref.id)
         if record is None:
-            raise ServiceError(ErrorCode.NOT_FOUND, f"no session {ref.id}")
+            raise CamrecError(ErrorCode.NOT_FOUND, f"no session {ref.id}")
         return record.session
 
     async def list(self, _: ListSessionsRequest) -> SessionList:
@@ -275,7 +275,7 @@ class RelayPath:
 
 
 def _reason(error: BaseException, timeout_s: float) -> str:
-    if isinstance(error, ServiceError):
+    if isinstance(error, CamrecError):
         return error.message
     if isinstance(error, TimeoutError):
         return f"time-out: the camera did not deliver a stream within {timeout_s:g} s"

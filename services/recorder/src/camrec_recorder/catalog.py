@@ -17,7 +17,7 @@ from typing import Any
 
 from nats.js.errors import BadRequestError, KeyNotFoundError, KeyWrongLastSequenceError
 
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.kvstore import Bucket, ModelStore, kv_keys
 from camrec_contracts.recordings import ACTIVE_STATES, Recording
 
@@ -32,7 +32,7 @@ _STAGE = {"starting": 0, "recording": 1, "reconnecting": 1, "finalizing": 2}
 _ENDED = 3
 
 
-class StaleRecording(ServiceError):
+class StaleRecording(CamrecError):
     """The recording changed so that this write no longer applies (409)."""
 
     def __init__(self, message: str) -> None:
@@ -74,7 +74,7 @@ class Catalog:
         try:
             await self._store.create(recording.id, recording)
         except KeyWrongLastSequenceError:
-            raise ServiceError(
+            raise CamrecError(
                 ErrorCode.CONFLICT, f"recording {recording.id} exists already"
             ) from None
         return recording
@@ -85,7 +85,7 @@ class Catalog:
     async def require(self, recording_id: str) -> Recording:
         recording = await self.get(recording_id)
         if recording is None:
-            raise ServiceError(ErrorCode.NOT_FOUND, f"no recording {recording_id}")
+            raise CamrecError(ErrorCode.NOT_FOUND, f"no recording {recording_id}")
         return recording
 
     async def update(
@@ -101,7 +101,7 @@ class Catalog:
         for _ in range(CAS_TRIES):
             found = await self._store.get_entry(recording_id)
             if found is None:
-                raise ServiceError(ErrorCode.NOT_FOUND, f"no recording {recording_id}")
+                raise CamrecError(ErrorCode.NOT_FOUND, f"no recording {recording_id}")
             current, revision = found
             why = refusal(current, changes, worker_id=self.worker_id, when=when, reopen=reopen)
             if why is not None:
@@ -112,7 +112,7 @@ class Catalog:
             except KeyWrongLastSequenceError:
                 continue  # written meanwhile: read it again and re-apply
             return changed
-        raise ServiceError(
+        raise CamrecError(
             ErrorCode.CONFLICT, f"recording {recording_id}: {CAS_TRIES} writes lost in a row"
         )
 
@@ -125,7 +125,7 @@ class Catalog:
             return await self.update(recording_id, when=when, reopen=reopen, **changes)
         except StaleRecording:
             return None
-        except ServiceError as error:
+        except CamrecError as error:
             if error.code == ErrorCode.NOT_FOUND:
                 return None
             raise
@@ -160,7 +160,7 @@ class ActiveLocks:
             holder = (entry.value or b"").decode()
             running = await self._catalog.get(holder)
             if running is not None and running.state in ACTIVE_STATES:
-                raise ServiceError(
+                raise CamrecError(
                     ErrorCode.CONFLICT,
                     f"session {session_id} is already recording ({holder})",
                 )
@@ -169,7 +169,7 @@ class ActiveLocks:
                 return
             except KeyWrongLastSequenceError:
                 continue
-        raise ServiceError(ErrorCode.CONFLICT, f"session {session_id} is starting a recording")
+        raise CamrecError(ErrorCode.CONFLICT, f"session {session_id} is starting a recording")
 
     async def held(self) -> list[str]:
         """The recordings holding a lock: every active one (a lock is taken before a

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.events import utcnow
 from camrec_contracts.measurements import measure
 from camrec_contracts.recordings import ACTIVE_STATES, FitEstimate
@@ -92,12 +92,12 @@ class FitCheck:
         return typical, "encoder"
 
     async def check(self, session: Session, duration_s: float | None) -> FitEstimate:
-        """The estimate for a start, or ServiceError(NO_SPACE) with the numbers."""
+        """The estimate for a start, or CamrecError(NO_SPACE) with the numbers."""
         free = self.files.free_bytes()
         reserve = self.settings.min_free_mb * 1_000_000
         room = free - reserve
         if room <= 0:
-            raise ServiceError(
+            raise CamrecError(
                 ErrorCode.NO_SPACE,
                 f"disk full: {free // 1_000_000} MB free in the recordings folder "
                 f"(need at least {self.settings.min_free_mb} MB)",
@@ -110,7 +110,7 @@ class FitCheck:
         if duration_s is not None and estimate is not None:
             wanted = duration_label(duration_s)
             if estimate > room:
-                raise ServiceError(
+                raise CamrecError(
                     ErrorCode.NO_SPACE,
                     f"{wanted} needs about {size_label(estimate)}; {size_label(room)} free "
                     f"above the {size_label(reserve)} reserve (room for about "

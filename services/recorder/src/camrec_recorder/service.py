@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.errors import ErrorCode, ServiceError
+from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.events import Event, subscribe_events, utcnow
 from camrec_contracts.recordings import (
     ACTIVE_STATES,
@@ -129,7 +129,7 @@ class RecorderService:
                     end_reason=f"it could not be queued for a recorder worker ({error})",
                 )
             await self.runner.locks.release(rec.session_id, rec.id)
-            raise ServiceError(
+            raise CamrecError(
                 ErrorCode.UNAVAILABLE,
                 f"the recording could not be queued for a recorder worker ({error}); "
                 "nothing was recorded, try again",
@@ -163,7 +163,7 @@ class RecorderService:
         try:
             final = await self.runner.stop(ref.id, "stopped", STOP_WAIT_S)
         except TimeoutError:
-            raise ServiceError(
+            raise CamrecError(
                 ErrorCode.TIMEOUT,
                 f"recording {ref.id}: FFmpeg did not stop within {STOP_WAIT_S:g} s",
             ) from None
@@ -178,7 +178,7 @@ class RecorderService:
     async def delete(self, ref: RecordingRef) -> RecordingDeleted:
         rec = await self.catalog.require(ref.id)
         if rec.state in ACTIVE_STATES:
-            raise ServiceError(
+            raise CamrecError(
                 ErrorCode.CONFLICT, f"recording {rec.id} is {rec.state}: stop it first"
             )
         for path in (

@@ -12,7 +12,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from camrec_contracts.previews import CLOSE_NORMAL, STATUS_INTERVAL_S
 
-from .hub import SessionPreview
+from .session_preview import SessionPreview
 from .viewers import Viewer
 
 
