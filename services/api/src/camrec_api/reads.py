@@ -76,11 +76,7 @@ class Reads:
         return self._session_list.get((version, limits_version), make)
 
     async def session(self, session_id: str) -> Session:
-        sessions, _ = await self.sessions.values()
-        session = sessions.get(session_id)
-        if session is None:
-            raise CamrecError(ErrorCode.NOT_FOUND, f"no session {session_id}")
-        return session
+        return await _one(self.sessions, session_id, "session")
 
     async def recording_list_json(self) -> bytes:
         recordings, version = await self.recordings.values()
@@ -92,11 +88,7 @@ class Reads:
         return self._recording_list.get((version,), make)
 
     async def recording(self, recording_id: str) -> Recording:
-        recordings, _ = await self.recordings.values()
-        recording = recordings.get(recording_id)
-        if recording is None:
-            raise CamrecError(ErrorCode.NOT_FOUND, f"no recording {recording_id}")
-        return recording
+        return await _one(self.recordings, recording_id, "recording")
 
     async def after_write(self, mirror: BucketMirror[Any]) -> None:
         """Wait for a write a service has just answered for to reach ``mirror``, so the
@@ -121,3 +113,12 @@ class Reads:
     async def stop(self) -> None:
         for mirror in self._mirrors():
             await mirror.stop()
+
+
+async def _one(mirror: BucketMirror[T], key: str, what: str) -> T:
+    """One value of a mirrored bucket, or NOT_FOUND ("no session 0123456789ab")."""
+    values, _ = await mirror.values()
+    found = values.get(key)
+    if found is None:
+        raise CamrecError(ErrorCode.NOT_FOUND, f"no {what} {key}")
+    return found
