@@ -16,8 +16,8 @@ from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
 from camrec_contracts.services import PROXY, ping_service
 from camrec_devstack.cameras.mjpeg import MjpegCamera
+from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import Proxies, RelayStreams
-from tests.sessions.test_open_close import kv_keys
 
 pytestmark = pytest.mark.xdist_group("drills")
 

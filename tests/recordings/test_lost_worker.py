@@ -22,8 +22,7 @@ from camrec_devstack.procs import ManagedProcess
 from camrec_recorder.sweeper import LEFT, LOST
 from tests.polling import poll
 from tests.recordings.conftest import TERMINAL, open_session, wait_for, wait_recorded
-from tests.recordings.test_stop_and_crash import decoded_seconds, ffmpeg_pid
-from tests.recordings.test_worker_crash import worker
+from tests.recordings.workers import decoded_seconds, ffmpeg_pid, worker
 
 GRACE_S = 5.0
 SWEPT_WITHIN_S = GRACE_S + 10

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-from pathlib import Path
 
 import httpx
 
 from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
-from tests.media import codecs, ffprobe_json, probe_streams
+from tests.media import codecs, probe_streams
 from tests.recordings.conftest import (
     TERMINAL,
     Recorders,
@@ -19,28 +18,7 @@ from tests.recordings.conftest import (
     wait_for,
     wait_recorded,
 )
-
-
-def decoded_seconds(path: Path) -> float:
-    """Decode the whole file (errors fail) and return its last video frame time."""
-    data = ffprobe_json(
-        str(path),
-        ["-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time"],
-        timeout_s=120,
-    )
-    return max(float(f["best_effort_timestamp_time"]) for f in data["frames"])
-
-
-def ffmpeg_pid(partial: Path) -> int:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-            if str(partial) in cmd and "ffmpeg" in cmd and "-i" in cmd:
-                return int(entry.name)
-    raise AssertionError("no FFmpeg writing the recording")
+from tests.recordings.workers import decoded_seconds, ffmpeg_pid
 
 
 async def start(api: httpx.AsyncClient, url: str, duration: float | None) -> dict[str, object]:

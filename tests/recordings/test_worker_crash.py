@@ -6,44 +6,17 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
 from camrec_contracts.bus import Bus
-from camrec_contracts.services import RECORDER, ping_service
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
-from camrec_devstack.paths import binary
-from camrec_devstack.procs import ManagedProcess
 from tests.polling import poll
 from tests.recordings.conftest import TERMINAL, open_session, wait_for, wait_recorded
-from tests.recordings.test_stop_and_crash import decoded_seconds
-
-
-def worker(
-    nats: CamrecSettings, root: Path, worker_id: str = "crashy", **settings: str
-) -> ManagedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CAMREC_")}
-    env.update(
-        CAMREC_NATS_URL=nats.nats_url,
-        CAMREC_RECORDINGS_DIR=str(root),
-        CAMREC_WORKER_ID=worker_id,
-        CAMREC_MIN_FREE_MB="0",
-        CAMREC_FFMPEG=binary("ffmpeg"),
-        CAMREC_FFPROBE=binary("ffprobe"),
-    )
-    env.update({f"CAMREC_{k.upper()}": v for k, v in settings.items()})
-    return ManagedProcess(
-        f"recorder-{worker_id}", [sys.executable, "-m", "camrec_recorder"], env=env
-    ).start()
-
-
-async def until_pinged(bus: Bus, proc: ManagedProcess) -> None:
-    while not await ping_service(bus.nc, RECORDER, timeout_s=0.3, gather_s=0):
-        assert proc.running(), proc.tail()
+from tests.recordings.workers import decoded_seconds, until_pinged, worker
 
 
 async def test_worker_killed_then_restarted(

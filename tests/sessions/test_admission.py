@@ -11,8 +11,8 @@ from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
 from camrec_contracts.services import PROXY, ping_service
 from camrec_devstack.cameras.rtsp import H264_NOAUDIO, RtspCameras
+from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import Proxies, RelayStreams
-from tests.sessions.test_open_close import kv_keys
 
 
 async def test_ten_concurrent_opens_two_proxies_admit_exactly_three(

@@ -9,8 +9,8 @@ from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.procs import free_port
+from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import RelayStreams
-from tests.sessions.test_open_close import kv_keys
 
 INVALID = [
     ("", "the camera URL is empty"),

@@ -15,7 +15,7 @@ from camrec_contracts.sessions import SessionRecord
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_NOAUDIO, RtspCameras
 from camrec_devstack.procs import free_port
-from tests.sessions.test_open_close import kv_keys
+from tests.fixtures.nats import kv_keys
 
 SECRET = "s3cr3t-Pa55"
 

@@ -27,10 +27,10 @@ from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
 from camrec_devstack.paths import binary
 from camrec_proxy.measure import Measurer
 from camrec_proxy.settings import ProxySettings
+from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import Proxies
 from tests.media import ffprobe_json
 from tests.polling import poll
-from tests.sessions.test_open_close import kv_keys
 
 GHOST = "0123456789ab"
 MEASURED_WITHIN_S = 30  # 4 s of packets, plus connecting, on a loaded 2-core machine

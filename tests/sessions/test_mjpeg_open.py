@@ -33,8 +33,8 @@ from camrec_proxy.__main__ import build
 from camrec_proxy.measure import Measurer
 from camrec_proxy.sessions import SessionService
 from camrec_proxy.settings import ProxySettings
+from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import RelayStreams
-from tests.sessions.test_open_close import kv_keys
 
 AFTER_DEADLINE_S = 1.0
 """A failed open answers this soon after its time-out: 0.10-0.26 s measured at load 3-6 (the

@@ -12,6 +12,7 @@ from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC, RtspCameras
 from camrec_devstack.mediamtx import MediaMTXConfig
 from tests.fixtures.mediamtx import mediamtx_get, mediamtx_path
+from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import RelayStreams
 from tests.media import codecs, probe_streams
 
@@ -22,14 +23,6 @@ EXPECTED = {
     H265_AAC: ("hevc", {"codec": "aac", "sample_rate": 48000, "channels": 1}),
     "mjpeg": ("mjpeg", None),
 }
-
-
-async def kv_keys(bus: Bus, bucket: str) -> list[str]:
-    kv = await bus.js.key_value(bucket)
-    try:
-        return list(await kv.keys())
-    except Exception:  # NoKeysError: an empty bucket
-        return []
 
 
 @pytest.mark.parametrize("camera", list(EXPECTED))

@@ -15,7 +15,7 @@ from playwright.async_api import Locator, Page, WebSocket, expect
 from camrec_devstack.cameras.clock import CELLS_PER_ROW, ROWS, Stamp, cell_size, read_stamp
 from camrec_devstack.cameras.rtsp import H264_CLOCK, H264_NOAUDIO, H265_AAC
 from tests.ui.conftest import UiStack, Watched
-from tests.ui.test_page import canvas_moves, open_camera
+from tests.ui.page_helpers import canvas_moves, open_camera
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ui")]
 
