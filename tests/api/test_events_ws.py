@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from camrec_contracts.sessions import SESSION_EVENTS, SessionEvent
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.procs import free_port
 from tests.fixtures.api_server import api_on_uvicorn
+from tests.polling import poll
 
 SESSION_ID = "0123456789ab"
 
@@ -49,10 +49,12 @@ def opened_event() -> SessionEvent:
 
 
 async def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
+    """:func:`tests.polling.poll` on a plain condition."""
+
+    async def check() -> bool:
+        return condition()
+
+    await poll(check, timeout_s, what)
 
 
 def subscriptions(bus: Bus) -> int:
