@@ -3,13 +3,10 @@ served by the real api over HTTP."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from playwright.async_api import async_playwright
 
 from camrec_api.app import create_app
@@ -17,7 +14,7 @@ from camrec_api.settings import ApiSettings
 from camrec_contracts.bus import Bus
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
-from camrec_devstack.procs import free_port
+from tests.fixtures.api_server import api_on_uvicorn
 from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -27,21 +24,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 async def api_url(
     bus: Bus, nats_settings: CamrecSettings, recorders: Recorders
 ) -> AsyncIterator[str]:
-    port = free_port()
     settings = ApiSettings(nats_url=nats_settings.nats_url, recordings_dir=recorders.root)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, bus), host="127.0.0.1", port=port, log_config=None, lifespan="off"
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done()
-        await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with api_on_uvicorn(create_app(settings, bus)) as host:
+        yield f"http://{host}"
 
 
 async def test_plays_and_seeks_in_chromium(
