@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 
@@ -121,3 +122,39 @@ async def test_nobody_listening_is_unavailable(bus: Bus) -> None:
 async def test_wrong_request_type_is_refused_locally(bus: Bus) -> None:
     with pytest.raises(TypeError):
         await call(bus.nc, endpoint(), Answer(text="x"))  # type: ignore[arg-type]
+
+
+HELD_S = {True: 5.0, False: 0.3}
+"""How long a handler waits for all three to be inside: concurrent, they are at once (5 s
+for a loaded machine); one at a time, they never are, and each gives up after 0.3 s."""
+
+
+async def most_at_once(bus: Bus, concurrent: bool) -> int:
+    """How many of three requests sent at once were in the handler together."""
+    ep = Endpoint(**{**endpoint(timeout_s=10).__dict__, "concurrent": concurrent})
+    inside, most = 0, 0
+    all_in = asyncio.Event()
+
+    async def held(req: Ask) -> Answer:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        if inside == 3:
+            all_in.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_in.wait(), HELD_S[concurrent])
+        inside -= 1
+        return Answer(text=req.text)
+
+    svc = await add_service(bus.nc, name="camrec-test", version="0.0.1")
+    await add_endpoints(svc, [bind(ep, held)])
+    replies = await asyncio.gather(*(call(bus.nc, ep, Ask(text=str(i))) for i in range(3)))
+    assert [r.text for r in replies] == ["0", "1", "2"]
+    return most
+
+
+async def test_a_concurrent_endpoint_serves_requests_at_once(bus: Bus) -> None:
+    """nats.micro awaits each handler before the next message: a plain endpoint serves one
+    request at a time, a ``concurrent`` one all three together."""
+    assert await most_at_once(bus, concurrent=True) == 3
+    assert await most_at_once(bus, concurrent=False) == 1

@@ -224,6 +224,7 @@ STOP_RECORDING = Endpoint(
     "recording `finalizing` when making the final file takes longer than half a second (a long "
     "recording); its end comes as an event",
     timeout_s=12.0,
+    concurrent=True,  # stops of different recordings don't wait for each other
 )
 GET_RECORDING = Endpoint(
     service=RECORDER,

@@ -45,6 +45,12 @@ class Endpoint(Generic[Req, Rep]):
     summary: str
     timeout_s: float = 5.0
     queue_group: str | None = None
+    concurrent: bool = False
+    """Serve each request in a task of its own. nats.micro serves an endpoint's requests one
+    at a time (its subscription awaits each handler): three stops of three recordings on one
+    worker each waited for the stops before them (FFmpeg's exit, up to 1 s each). For
+    handlers whose requests don't need to be in order; micro's processing-time figure then
+    counts only the hand-off."""
 
     @property
     def handler_deadline_s(self) -> float:
@@ -101,7 +107,16 @@ def wrap_handler(
             )
             await _respond_error(request, internal)
 
-    return on_request
+    if not endpoint.concurrent:
+        return on_request
+    running: set[asyncio.Task[None]] = set()
+
+    async def in_its_own_task(request: Request) -> None:
+        task = asyncio.create_task(on_request(request), name=endpoint.subject)
+        running.add(task)  # kept until done (the loop holds tasks weakly)
+        task.add_done_callback(running.discard)
+
+    return in_its_own_task
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ class RecorderService:
             reply=Recording,
             summary="stop a recording this worker runs",
             timeout_s=STOP_WAIT_S + 1,
+            concurrent=True,
         )
         self._tasks: list[asyncio.Task[None]] = []
 
