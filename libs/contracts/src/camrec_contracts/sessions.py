@@ -153,6 +153,9 @@ OPEN_SESSION = Endpoint(
     reply=Session,
     summary="validate the URL, admit under the limit, relay and probe the camera",
     timeout_s=OPEN_TIMEOUT_S + 2,
+    # Each open waits seconds for its camera (relay ready, probe): three cameras opened
+    # together were ready one after another. Admission is a compare-and-set per slot.
+    concurrent=True,
 )
 CLOSE_SESSION = Endpoint(
     service=PROXY,
