@@ -56,8 +56,8 @@ def _scenario_rows(name: str, sc: dict[str, Any], idle_pct: float | None) -> lis
         ("CPU % of one core, total", sc["cpu_pct_total"], cpu_target * (cpu_row == "total")),
         ("CPU % per session", sc["cpu_pct_per_session"], per_session),
     ]
-    if idle_pct is not None and sc["sessions"]:
-        # what the sessions add to the stack with none open (camrec_idle, same run)
+    if idle_pct is not None and sc["sessions"] and "cpu_pct_by_process" in sc:
+        # what the sessions add to camrec's stack with none open (camrec_idle, same run)
         added = round((sc["cpu_pct_total"] - idle_pct) / sc["sessions"], 1)
         rows.append(("CPU % per session, above the idle stack", added, per_session))
     if not sc["sessions"]:
