@@ -33,13 +33,13 @@ import httpx
 import nats
 
 from camrec_contracts.previews import PREVIEW_STATS, PreviewerStats, PreviewStatsRequest
-from camrec_contracts.rpc import call
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_CLOCK_VIDEO, RtspCameras, start_rtsp_cameras
 from camrec_devstack.paths import REPO
 from camrec_devstack.procs import free_port
 from camrec_devstack.settings import StackSettings
 from camrec_devstack.stack import LocalStack
+from camrec_runtime.rpc import call
 
 sys.path.insert(0, str(Path(__file__).parent))
 import api_bench

@@ -16,10 +16,10 @@ from camrec_api import events as events_module
 from camrec_api.app import create_app
 from camrec_api.settings import ApiSettings
 from camrec_contracts import __version__
-from camrec_contracts.bus import Bus
 from camrec_contracts.sessions import SESSION_EVENTS, SessionEvent
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.procs import free_port
+from camrec_runtime.bus import Bus
 from tests.fixtures.api_server import api_on_uvicorn
 from tests.polling import poll
 

@@ -10,10 +10,11 @@ import pytest
 
 from camrec_api.app import create_app
 from camrec_api.settings import ApiSettings
-from camrec_contracts.bus import Bus
-from camrec_contracts.runtime import Worker, serve
-from camrec_contracts.services import PREVIEWER, PROXY, RECORDER, ping_service
+from camrec_contracts.services import PREVIEWER, PROXY, RECORDER
 from camrec_contracts.settings import CamrecSettings
+from camrec_runtime.bus import Bus
+from camrec_runtime.lifecycle import Worker, serve
+from camrec_runtime.ping import ping_service
 
 
 @pytest.fixture

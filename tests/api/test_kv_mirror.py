@@ -18,10 +18,8 @@ from pydantic import BaseModel, ConfigDict
 from camrec_api.app import create_app
 from camrec_api.mirror import SYNC_WAIT_S, BucketMirror
 from camrec_api.settings import ApiSettings
-from camrec_contracts.bus import Bus, connect
 from camrec_contracts.events import utcnow
 from camrec_contracts.jetstream import LIMITS_BUCKET, SESSIONS_BUCKET
-from camrec_contracts.kvstore import ModelStore, open_bucket
 from camrec_contracts.sessions import (
     SESSION_LIMIT_KEY,
     Session,
@@ -31,6 +29,8 @@ from camrec_contracts.sessions import (
 )
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.natsd import NatsServerConfig
+from camrec_runtime.bus import Bus, connect
+from camrec_runtime.kvstore import ModelStore, open_bucket
 from tests.fixtures.nats import RestartableNats
 from tests.polling import poll
 

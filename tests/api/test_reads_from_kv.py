@@ -23,7 +23,6 @@ from websockets.asyncio.client import ClientConnection, connect
 from camrec_api.app import create_app
 from camrec_api.mirror import SYNC_WAIT_S
 from camrec_api.settings import ApiSettings
-from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import RECORDINGS_BUCKET, SESSIONS_BUCKET
 from camrec_contracts.recordings import (
     LIST_RECORDINGS,
@@ -31,11 +30,13 @@ from camrec_contracts.recordings import (
     ListRecordingsRequest,
     RecordingRef,
 )
-from camrec_contracts.rpc import call
-from camrec_contracts.services import PROXY, RECORDER, ping_service
+from camrec_contracts.services import PROXY, RECORDER
 from camrec_contracts.sessions import LIST_SESSIONS, ListSessionsRequest
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.mjpeg import MjpegCamera
+from camrec_runtime.bus import Bus
+from camrec_runtime.ping import ping_service
+from camrec_runtime.rpc import call
 from tests.fixtures.api_server import api_on_uvicorn
 from tests.fixtures.proxy import Proxies
 from tests.recordings.conftest import (

@@ -9,8 +9,8 @@ import httpx
 
 from camrec_api.app import create_app
 from camrec_api.settings import ApiSettings
-from camrec_contracts.bus import Bus
 from camrec_contracts.settings import CamrecSettings
+from camrec_runtime.bus import Bus
 
 
 async def test_no_proxy_is_503_not_a_hang(bus: Bus, nats_settings: CamrecSettings) -> None:

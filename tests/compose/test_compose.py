@@ -22,12 +22,12 @@ import jsonschema
 import pytest
 import yaml
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.liveness import LivenessSettings
 from camrec_contracts.services import SERVICES
 from camrec_contracts.settings import ENV_PREFIX, CamrecSettings
 from camrec_devstack.nginx import TEMPLATE, TEMPLATE_VARS
 from camrec_devstack.paths import REPO
+from camrec_runtime.bus import Bus
+from camrec_runtime.liveness import LivenessSettings
 
 SHARED_CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
 COMPOSE_SCHEMA = SHARED_CONTRACTS / "compose-spec.json"
@@ -385,7 +385,7 @@ def _routes(service: str) -> set[str]:
 @pytest.mark.parametrize("service", sorted(MICRO_NAMES))
 def test_micro_service_healthchecks_read_their_liveness_port(service: str) -> None:
     """Proxy and recorder have no HTTP port: the image turns on the liveness endpoint
-    (camrec_contracts.liveness, GET /health on loopback) and the healthcheck reads it."""
+    (camrec_runtime.liveness, GET /health on loopback) and the healthcheck reads it."""
     assert MICRO_NAMES[service] in SERVICES
     assert issubclass(_settings_class(service), LivenessSettings)
     port, path = _health_url(service)

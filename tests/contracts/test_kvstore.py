@@ -8,8 +8,8 @@ import asyncio
 from nats.js.api import KeyValueConfig
 from pydantic import BaseModel
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.kvstore import Bucket, ModelStore
+from camrec_runtime.bus import Bus
+from camrec_runtime.kvstore import Bucket, ModelStore
 
 
 class Thing(BaseModel):

@@ -12,13 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus, connect
-from camrec_contracts.liveness import LivenessSettings
-from camrec_contracts.runtime import Worker
-from camrec_contracts.services import PROXY, ping_service
+from camrec_contracts.services import PROXY
 from camrec_devstack.natsd import NatsServerConfig, start_nats_server
 from camrec_devstack.paths import binary
 from camrec_devstack.procs import free_port
+from camrec_runtime.bus import Bus, connect
+from camrec_runtime.lifecycle import Worker
+from camrec_runtime.liveness import LivenessSettings
+from camrec_runtime.ping import ping_service
 from tests.fixtures.inprocess import InProcess
 from tests.polling import poll
 

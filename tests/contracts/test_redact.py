@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from camrec_contracts.logs import RedactingFormatter
 from camrec_contracts.redact import redact_text, redact_url
+from camrec_runtime.logs import RedactingFormatter
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,10 @@ import pytest
 from nats.micro import add_service
 from pydantic import BaseModel, ConfigDict
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.errors import CamrecError, ErrorCode, RemoteError
-from camrec_contracts.rpc import Endpoint, add_endpoints, bind, call
+from camrec_contracts.rpc import Endpoint
+from camrec_runtime.bus import Bus
+from camrec_runtime.rpc import add_endpoints, bind, call
 
 
 class Ask(BaseModel):

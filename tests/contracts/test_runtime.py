@@ -6,8 +6,7 @@ import asyncio
 
 from nats.js.api import StorageType, StreamConfig
 
-from camrec_contracts.bus import Bus, connect
-from camrec_contracts.events import SERVICE_EVENTS, ServiceEvent, subscribe_events
+from camrec_contracts.events import SERVICE_EVENTS, ServiceEvent
 from camrec_contracts.jetstream import (
     EVENTS_MAX_AGE_S,
     EVENTS_PER_SUBJECT,
@@ -15,11 +14,14 @@ from camrec_contracts.jetstream import (
     EVENTS_SUBJECTS,
     RECORDINGS_BUCKET,
     SESSIONS_BUCKET,
-    ensure_jetstream,
 )
-from camrec_contracts.runtime import Worker, serve
-from camrec_contracts.services import PROXY, ping_service
+from camrec_contracts.services import PROXY
 from camrec_contracts.settings import CamrecSettings
+from camrec_runtime.bus import Bus, connect
+from camrec_runtime.events import subscribe_events
+from camrec_runtime.jetstream import ensure_jetstream
+from camrec_runtime.lifecycle import Worker, serve
+from camrec_runtime.ping import ping_service
 
 
 async def test_service_answers_ping_and_announces_itself(

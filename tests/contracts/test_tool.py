@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from camrec_contracts.tool import run_tool
+from camrec_runtime.tool import run_tool
 from tests.polling import poll
 
 MARK = "camrec-test-tool-sleeper"

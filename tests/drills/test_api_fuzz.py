@@ -33,7 +33,6 @@ from schemathesis.python.asgi import shutdown_lifespans
 from camrec_api.app import create_app
 from camrec_api.openapi import schema as api_schema
 from camrec_api.settings import ApiSettings
-from camrec_contracts.bus import Bus, connect
 from camrec_contracts.errors import ErrorCode
 from camrec_contracts.services import PREVIEWER
 from camrec_contracts.settings import CamrecSettings
@@ -44,6 +43,7 @@ from camrec_devstack.procs import free_port
 from camrec_previewer.__main__ import worker_factory as previewer_factory
 from camrec_previewer.settings import PreviewerSettings
 from camrec_proxy.settings import ProxySettings
+from camrec_runtime.bus import Bus, connect
 from tests.fixtures.inprocess import InProcess
 from tests.fixtures.proxy import Proxies
 from tests.recordings.conftest import Recorders

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_NOAUDIO, RtspCameras
+from camrec_runtime.bus import Bus
 from tests.fixtures.disk import small_disk as mount_small_disk
 from tests.media import probe_frame_times
 from tests.recordings.conftest import (

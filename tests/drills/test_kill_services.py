@@ -30,11 +30,12 @@ from nats.aio.client import Client
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
-from camrec_contracts.events import Event, subscribe_events
+from camrec_contracts.events import Event
 from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_CLOCK, H264_NOAUDIO, RtspCameras
 from camrec_devstack.procs import live_group_members
 from camrec_devstack.stack import LocalStack, Member
+from camrec_runtime.events import subscribe_events
 from tests.fixtures.stack import start_own_stack
 from tests.media import codecs, ffprobe_json, probe_frame_times, probe_streams
 from tests.polling import poll

@@ -12,16 +12,18 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.events import Event, subscribe_events
+from camrec_contracts.events import Event
 from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
-from camrec_contracts.services import PREVIEWER, PROXY, RECORDER, ping_service
+from camrec_contracts.services import PREVIEWER, PROXY, RECORDER
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
 from camrec_devstack.natsd import NatsServerConfig
 from camrec_devstack.procs import free_port
 from camrec_previewer.__main__ import worker_factory as previewer_factory
 from camrec_previewer.settings import PreviewerSettings
+from camrec_runtime.bus import Bus
+from camrec_runtime.events import subscribe_events
+from camrec_runtime.ping import ping_service
 from tests.fixtures.inprocess import InProcess
 from tests.fixtures.nats import RestartableNats
 from tests.media import codecs, probe_streams

@@ -11,8 +11,8 @@ import time
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.mjpeg import MjpegCamera
+from camrec_runtime.bus import Bus
 from tests.media import probe_frame_times
 from tests.recordings.conftest import (
     TERMINAL,

@@ -41,15 +41,19 @@ MEMBER_DIRS = ("libs", "services", "tools")
 @dataclass(frozen=True)
 class Member:
     name: str  # distribution name, as `uv sync --package` takes it
-    top: str  # the import package its wheel ships
-    source: Path  # src/<top>
+    sources: tuple[Path, ...]  # src/<top> of each import package its wheel ships
+
+    @property
+    def tops(self) -> list[str]:
+        return [source.name for source in self.sources]
 
     def modules(self) -> set[str]:
-        """Every module in the source tree, as dotted names."""
+        """Every module in the source trees, as dotted names."""
         found = set()
-        for path in self.source.rglob("*.py"):
-            parts = path.relative_to(self.source.parent).with_suffix("").parts
-            found.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+        for source in self.sources:
+            for path in source.rglob("*.py"):
+                parts = path.relative_to(source.parent).with_suffix("").parts
+                found.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
         return found
 
 
@@ -57,9 +61,9 @@ def workspace_members() -> list[Member]:
     members = []
     for pyproject in sorted(p for d in MEMBER_DIRS for p in (REPO / d).glob("*/pyproject.toml")):
         data = tomllib.loads(pyproject.read_text())
-        (package,) = data["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
-        source = pyproject.parent / package
-        members.append(Member(data["project"]["name"], source.name, source))
+        packages = data["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+        sources = tuple(pyproject.parent / package for package in packages)
+        members.append(Member(data["project"]["name"], sources))
     return members
 
 
@@ -101,12 +105,12 @@ def install_alone(member: Member, environment: Path) -> float:
 
 @pytest.mark.parametrize("member", MEMBERS, ids=lambda m: m.name)
 def test_imports_with_only_its_own_dependencies(member: Member) -> None:
-    with tempfile.TemporaryDirectory(prefix=f"camrec-{member.top}-env-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"camrec-{member.tops[0]}-env-") as tmp:
         environment = Path(tmp) / "venv"
         took = install_alone(member, environment)
         # -I: nothing from PYTHONPATH, the user's site or the current folder.
         result = subprocess.run(
-            [str(environment / "bin" / "python"), "-I", str(IMPORT_ALL), member.top],
+            [str(environment / "bin" / "python"), "-I", str(IMPORT_ALL), *member.tops],
             cwd=tmp,
             capture_output=True,
             text=True,

@@ -13,14 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.previews import PREVIEW_STATS, PreviewerStats, PreviewStatsRequest
-from camrec_contracts.rpc import call
 from camrec_contracts.sessions import OPEN_SESSION, OpenSessionRequest, Session
 from camrec_devstack.cameras.rtsp import RtspCameras
 from camrec_devstack.natsd import NatsServerConfig
 from camrec_devstack.paths import binary
 from camrec_devstack.procs import ManagedProcess, free_port
+from camrec_runtime.bus import Bus
+from camrec_runtime.rpc import call
 from tests.fixtures.proxy import Proxies
 
 

@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.rpc import call
 from camrec_contracts.services import PREVIEWER
 from camrec_contracts.sessions import GET_SESSION, SessionRef
 from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras
 from camrec_devstack.mediamtx import MediaMTXConfig
+from camrec_runtime.bus import Bus
+from camrec_runtime.rpc import call
 from tests.fixtures.mediamtx import mediamtx_readers
 from tests.fixtures.proxy import Proxies
 from tests.polling import poll

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.rtsp import H264_CLOCK, H265_AAC, RtspCameras
 from camrec_devstack.h264_units import decode_stamps, parse_unit
 from camrec_previewer.jpeg import is_jpeg
+from camrec_runtime.bus import Bus
 from tests.fixtures.proxy import Proxies
 from tests.preview.client import open_viewer
 from tests.preview.conftest import PreviewerProcess, camera_kept_on, open_session

@@ -7,12 +7,12 @@ import time
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.rpc import call
 from camrec_contracts.sessions import CLOSE_SESSION, SessionRef
 from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras
 from camrec_previewer.jpeg import is_jpeg, jpeg_size
 from camrec_previewer.sources import BEHIND_EVERY_S
+from camrec_runtime.bus import Bus
+from camrec_runtime.rpc import call
 from tests.fixtures.proxy import Proxies
 from tests.preview.client import open_viewer
 from tests.preview.conftest import PreviewerProcess, camera_kept_on, open_session

@@ -7,12 +7,12 @@ import hashlib
 
 import pytest
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.rpc import call
 from camrec_contracts.sessions import CLOSE_SESSION, SessionRef
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras
 from camrec_previewer.jpeg import jpeg_size
+from camrec_runtime.bus import Bus
+from camrec_runtime.rpc import call
 from tests.fixtures.proxy import Proxies
 from tests.preview.client import open_viewer
 from tests.preview.conftest import PreviewerProcess, open_session

@@ -12,9 +12,9 @@ import statistics
 
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras
 from camrec_devstack.starve import starved
+from camrec_runtime.bus import Bus
 from tests.fixtures.proxy import Proxies
 from tests.preview.client import open_viewer
 from tests.preview.conftest import PreviewerProcess, camera_kept_on, open_session

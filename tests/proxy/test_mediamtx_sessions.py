@@ -10,10 +10,10 @@ import httpx
 
 from camrec_api.app import create_app
 from camrec_api.settings import ApiSettings
-from camrec_contracts.bus import Bus
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.mediamtx import MediaMTXConfig
 from camrec_proxy.settings import ProxySettings
+from camrec_runtime.bus import Bus
 from tests.fixtures.mediamtx import mediamtx_config_paths
 from tests.fixtures.proxy import Proxies
 

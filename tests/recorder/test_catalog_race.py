@@ -22,12 +22,9 @@ import pytest
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
-from camrec_contracts.bus import Bus, connect
 from camrec_contracts.events import utcnow
 from camrec_contracts.jetstream import ACTIVE_RECORDINGS_BUCKET, RECORDINGS_BUCKET
-from camrec_contracts.kvstore import open_bucket
 from camrec_contracts.recordings import Recording, RecordingJob, RecordingRef
-from camrec_contracts.runtime import Worker
 from camrec_contracts.services import RECORDER
 from camrec_contracts.sessions import Session, VideoInfo
 from camrec_contracts.settings import CamrecSettings
@@ -37,6 +34,9 @@ from camrec_recorder.runner import Runner
 from camrec_recorder.running import Running
 from camrec_recorder.service import RecorderService
 from camrec_recorder.settings import RecorderSettings
+from camrec_runtime.bus import Bus, connect
+from camrec_runtime.kvstore import open_bucket
+from camrec_runtime.lifecycle import Worker
 from tests.fixtures.inprocess import InProcess
 
 ROUNDS = 200

@@ -8,13 +8,13 @@ import asyncio
 
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.errors import CamrecError
 from camrec_contracts.events import utcnow
 from camrec_contracts.jetstream import RECORDINGS_BUCKET
-from camrec_contracts.kvstore import open_bucket
 from camrec_contracts.recordings import Recording
 from camrec_recorder.catalog import Catalog, StaleRecording
+from camrec_runtime.bus import Bus
+from camrec_runtime.kvstore import open_bucket
 
 
 def recording(rid: str = "0123456789ab") -> Recording:

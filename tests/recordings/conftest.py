@@ -14,15 +14,15 @@ import pytest
 
 from camrec_api.app import create_app
 from camrec_api.settings import ApiSettings
-from camrec_contracts.bus import Bus
-from camrec_contracts.events import subscribe_events
 from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
-from camrec_contracts.runtime import Worker
 from camrec_contracts.services import RECORDER
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.paths import binary
 from camrec_recorder.__main__ import worker_factory
 from camrec_recorder.settings import RecorderSettings
+from camrec_runtime.bus import Bus
+from camrec_runtime.events import subscribe_events
+from camrec_runtime.lifecycle import Worker
 from tests.fixtures.inprocess import InProcess
 from tests.fixtures.proxy import Proxies
 

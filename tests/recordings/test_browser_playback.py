@@ -11,9 +11,9 @@ from playwright.async_api import async_playwright
 
 from camrec_api.app import create_app
 from camrec_api.settings import ApiSettings
-from camrec_contracts.bus import Bus
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
+from camrec_runtime.bus import Bus
 from tests.fixtures.api_server import api_on_uvicorn
 from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for
 

@@ -8,10 +8,10 @@ import logging
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import RECORDINGS_BUCKET
-from camrec_contracts.logs import FORMAT, RedactingFormatter
 from camrec_devstack.cameras.mjpeg import MjpegCamera
+from camrec_runtime.bus import Bus
+from camrec_runtime.logs import FORMAT, RedactingFormatter
 from tests.recordings.conftest import (
     TERMINAL,
     Recorders,

@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.clock import Stamp, read_stamp
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_CLOCK, RtspCameras
@@ -22,6 +21,7 @@ from camrec_devstack.go2rtc import Go2RTCConfig, start_go2rtc
 from camrec_devstack.mediamtx import MediaMTXConfig
 from camrec_devstack.paths import binary
 from camrec_devstack.procs import free_port
+from camrec_runtime.bus import Bus
 from tests.fixtures.mediamtx import mediamtx_path
 from tests.media import probe_frame_times
 from tests.recordings.conftest import (

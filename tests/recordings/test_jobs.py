@@ -11,22 +11,17 @@ import uuid
 import httpx
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.events import utcnow
-from camrec_contracts.jetstream import (
-    JOBS_CONSUMER,
-    JOBS_STREAM,
-    JOBS_SUBJECT,
-    RECORDINGS_BUCKET,
-    ensure_jetstream,
-)
+from camrec_contracts.jetstream import JOBS_CONSUMER, JOBS_STREAM, JOBS_SUBJECT, RECORDINGS_BUCKET
 from camrec_contracts.recordings import Recording, RecordingJob
-from camrec_contracts.rpc import call
 from camrec_contracts.sessions import GET_SESSION, SessionRef
 from camrec_devstack.cameras.rtsp import H264_NOAUDIO, RtspCameras
 from camrec_recorder.files import file_name
 from camrec_recorder.jobs import RETRY_S
 from camrec_recorder.runner import new_recording_fields
+from camrec_runtime.bus import Bus
+from camrec_runtime.jetstream import ensure_jetstream
+from camrec_runtime.rpc import call
 from tests.media import probe_streams
 from tests.polling import poll
 from tests.recordings.conftest import (

@@ -15,14 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.events import subscribe_events
 from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_AAC_GOP6, H264_NOAUDIO, RtspCameras
 from camrec_devstack.cameras.scripted import read_log
 from camrec_devstack.go2rtc import Go2RTCConfig, start_go2rtc
 from camrec_devstack.paths import binary
 from camrec_devstack.procs import free_port
+from camrec_runtime.bus import Bus
+from camrec_runtime.events import subscribe_events
 from tests.media import ffprobe_json
 from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_recorded
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.events import subscribe_events
 from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
 from camrec_devstack.cameras.rtsp import H264_AAC, start_rtsp_cameras
 from camrec_devstack.paths import binary
+from camrec_runtime.bus import Bus
+from camrec_runtime.events import subscribe_events
 from tests.fixtures.long_file import CLIP_S, loop_own_part
 from tests.media import codecs, probe_streams
 from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for, wait_recorded

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import httpx
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.services import RECORDER, ping_service
+from camrec_contracts.services import RECORDER
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
 from camrec_devstack.natsd import NatsServerConfig
 from camrec_devstack.procs import ManagedProcess
 from camrec_recorder.sweeper import LEFT, LOST
+from camrec_runtime.bus import Bus
+from camrec_runtime.ping import ping_service
 from tests.polling import poll
 from tests.recordings.conftest import TERMINAL, open_session, wait_for, wait_recorded
 from tests.recordings.workers import decoded_seconds, ffmpeg_pid, worker

@@ -7,11 +7,11 @@ from itertools import pairwise
 
 import httpx
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.events import subscribe_events
 from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_NOAUDIO, RtspCameras
+from camrec_runtime.bus import Bus
+from camrec_runtime.events import subscribe_events
 from tests.fixtures.proxy import Proxies
 from tests.media import codecs, probe_streams
 from tests.polling import poll

@@ -7,8 +7,8 @@ import signal
 
 import httpx
 
-from camrec_contracts.bus import Bus
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
+from camrec_runtime.bus import Bus
 from tests.media import codecs, probe_streams
 from tests.recordings.conftest import (
     TERMINAL,

@@ -23,13 +23,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.events import SERVICE_EVENTS, Event, ServiceEvent, subscribe_events
-from camrec_contracts.services import RECORDER, ping_service
+from camrec_contracts.events import SERVICE_EVENTS, Event, ServiceEvent
+from camrec_contracts.services import RECORDER
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.paths import binary
 from camrec_devstack.procs import ManagedProcess
+from camrec_runtime.bus import Bus
+from camrec_runtime.events import subscribe_events
+from camrec_runtime.ping import ping_service
 from tests.fixtures.disk import small_disk
 from tests.media import probe_frame_times
 from tests.polling import poll

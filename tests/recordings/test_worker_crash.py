@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
+from camrec_runtime.bus import Bus
 from tests.polling import poll
 from tests.recordings.conftest import TERMINAL, open_session, wait_for, wait_recorded
 from tests.recordings.workers import decoded_seconds, until_pinged, worker

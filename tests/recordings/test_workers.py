@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.recordings import STOP_RECORDING, Recording, RecordingRef
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_NOAUDIO, H265_AAC, RtspCameras
+from camrec_runtime.bus import Bus
 from tests.fixtures.proxy import Proxies
 from tests.media import probe_streams
 from tests.recordings.conftest import TERMINAL, Recorders, open_session, wait_for, wait_recorded

@@ -8,11 +8,12 @@ import os
 import sys
 from pathlib import Path
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.services import RECORDER, ping_service
+from camrec_contracts.services import RECORDER
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.paths import binary
 from camrec_devstack.procs import ManagedProcess
+from camrec_runtime.bus import Bus
+from camrec_runtime.ping import ping_service
 from tests.media import ffprobe_json
 from tests.polling import poll
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.events import SERVICE_EVENTS, ServiceEvent, parse_event
-from camrec_contracts.services import PREVIEWER, PROXY, RECORDER, ping_service
+from camrec_contracts.services import PREVIEWER, PROXY, RECORDER
 from camrec_devstack.natsd import NatsServerConfig
 from camrec_devstack.procs import ManagedProcess, free_port
+from camrec_runtime.bus import Bus
+from camrec_runtime.ping import ping_service
 
 MODULES = {PROXY: "camrec_proxy", RECORDER: "camrec_recorder", PREVIEWER: "camrec_previewer"}
 

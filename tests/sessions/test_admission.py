@@ -7,10 +7,11 @@ from collections import Counter
 
 import httpx
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
-from camrec_contracts.services import PROXY, ping_service
+from camrec_contracts.services import PROXY
 from camrec_devstack.cameras.rtsp import H264_NOAUDIO, RtspCameras
+from camrec_runtime.bus import Bus
+from camrec_runtime.ping import ping_service
 from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import Proxies, RelayStreams
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.procs import free_port
+from camrec_runtime.bus import Bus
 from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import RelayStreams
 

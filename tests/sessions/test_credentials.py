@@ -8,13 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import EVENTS_STREAM, SESSIONS_BUCKET
-from camrec_contracts.logs import FORMAT, RedactingFormatter
 from camrec_contracts.sessions import SessionRecord
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_NOAUDIO, RtspCameras
 from camrec_devstack.procs import free_port
+from camrec_runtime.bus import Bus
+from camrec_runtime.logs import FORMAT, RedactingFormatter
 from tests.fixtures.nats import kv_keys
 
 SECRET = "s3cr3t-Pa55"

@@ -16,10 +16,8 @@ import pytest
 
 from camrec_api.app import create_app
 from camrec_api.settings import ApiSettings
-from camrec_contracts.bus import Bus
-from camrec_contracts.events import Event, subscribe_events
+from camrec_contracts.events import Event
 from camrec_contracts.jetstream import SESSIONS_BUCKET
-from camrec_contracts.kvstore import open_bucket
 from camrec_contracts.sessions import SESSION_EVENTS, SessionEvent, SessionRecord
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.cameras.mjpeg import MjpegCamera
@@ -27,6 +25,9 @@ from camrec_devstack.cameras.rtsp import H264_AAC, RtspCameras
 from camrec_devstack.paths import binary
 from camrec_proxy.measure import Measurer
 from camrec_proxy.settings import ProxySettings
+from camrec_runtime.bus import Bus
+from camrec_runtime.events import subscribe_events
+from camrec_runtime.kvstore import open_bucket
 from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import Proxies
 from tests.media import ffprobe_json

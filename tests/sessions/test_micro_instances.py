@@ -20,12 +20,13 @@ import shlex
 import uuid
 from pathlib import Path
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.services import RECORDER, ping_service
+from camrec_contracts.services import RECORDER
 from camrec_devstack.natsd import NatsServerConfig
 from camrec_devstack.paths import REPO, binary
 from camrec_recorder.__main__ import worker_factory
 from camrec_recorder.settings import RecorderSettings
+from camrec_runtime.bus import Bus
+from camrec_runtime.ping import ping_service
 from tests.fixtures.inprocess import InProcess
 
 COMPOSE_DOC = REPO / "docs" / "compose.md"

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.jetstream import ADMISSION_BUCKET
 from camrec_contracts.sessions import OpenSessionRequest, Session, SessionRef
@@ -33,6 +32,7 @@ from camrec_proxy.__main__ import build
 from camrec_proxy.measure import Measurer
 from camrec_proxy.sessions import SessionService
 from camrec_proxy.settings import ProxySettings
+from camrec_runtime.bus import Bus
 from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import RelayStreams
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, SESSIONS_BUCKET
 from camrec_devstack.cameras.mjpeg import MjpegCamera
 from camrec_devstack.cameras.rtsp import H264_AAC, H264_ALAW, H264_NOAUDIO, H265_AAC, RtspCameras
 from camrec_devstack.mediamtx import MediaMTXConfig
+from camrec_runtime.bus import Bus
 from tests.fixtures.mediamtx import mediamtx_get, mediamtx_path
 from tests.fixtures.nats import kv_keys
 from tests.fixtures.proxy import RelayStreams

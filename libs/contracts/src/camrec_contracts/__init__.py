@@ -1,7 +1,9 @@
-"""camrec contracts: the one library every camrec service shares.
+"""camrec contracts: what every camrec service agrees on, and nothing that runs.
 
-Subjects, queue groups, KV bucket and stream names, message models, the typed
-request/reply layer on ``nats.micro``, events, settings, logging and redaction.
+Subjects with their request and reply models, queue groups, KV bucket and stream names,
+event models, errors, the settings base and redaction. Importing it needs pydantic only
+(``tests/contracts/test_pure.py``); the NATS connection, serving and calling endpoints and
+the service lifecycle are :mod:`camrec_runtime`.
 """
 
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 
 class ErrorCode(StrEnum):
@@ -72,3 +72,12 @@ class CamrecError(Exception):
 
 class RemoteError(CamrecError):
     """Raised to a caller: the service answered with an error, or nobody answered in time."""
+
+
+def validation_message(error: ValidationError) -> str:
+    """Short, human-readable text for a pydantic error (first problems, no URLs to docs)."""
+    parts = []
+    for item in error.errors()[:3]:
+        where = ".".join(str(p) for p in item["loc"]) or "request"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)

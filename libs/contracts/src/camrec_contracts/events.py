@@ -1,4 +1,5 @@
-"""Events on ``camrec.events.>``: typed models, a publisher and a subscriber.
+"""Events on ``camrec.events.>``: typed models and their topics (publishing and subscribing:
+:mod:`camrec_runtime.events`).
 
 Every state change is published to the events stream (``nats sub 'camrec.events.>'`` shows
 them live; ``nats stream view CAMREC_EVENTS`` shows the history). A topic ties a subject
@@ -7,21 +8,11 @@ prefix to its model, so a subscriber gets a validated model back.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from nats.aio.client import Client
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
-from nats.js.client import JetStreamContext
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from .jetstream import EVENTS_SUBJECTS
-
-log = logging.getLogger(__name__)
+from pydantic import BaseModel, ConfigDict, Field
 
 EVENTS_PREFIX = "camrec.events"
 
@@ -94,34 +85,3 @@ def parse_event(subject: str, data: bytes) -> Event:
     if topic is None:
         raise ValueError(f"no event topic for subject {subject!r}")
     return topic.model.model_validate_json(data)
-
-
-class EventPublisher:
-    """Publishes events into the events stream (acknowledged by JetStream)."""
-
-    def __init__(self, js: JetStreamContext) -> None:
-        self._js = js
-
-    async def publish(self, topic: EventTopic, key: str, event: Event) -> None:
-        if not isinstance(event, topic.model):
-            raise TypeError(f"{topic.prefix} takes {topic.model.__name__}")
-        await self._js.publish(topic.subject(key), event.model_dump_json().encode())
-
-
-EventHandler = Callable[[str, Event], Awaitable[None]]
-
-
-async def subscribe_events(
-    nc: Client, handler: EventHandler, subject: str = EVENTS_SUBJECTS
-) -> Subscription:
-    """Deliver live events matching ``subject`` as validated models; bad ones are logged."""
-
-    async def on_msg(msg: Msg) -> None:
-        try:
-            event = parse_event(msg.subject, msg.data)
-        except (ValueError, ValidationError) as error:
-            log.warning("ignoring malformed event on %s: %s", msg.subject, error)
-            return
-        await handler(msg.subject, event)
-
-    return await nc.subscribe(subject, cb=on_msg)

@@ -1,10 +1,7 @@
-"""JetStream names (KV buckets, the events stream) and their idempotent creation."""
+"""JetStream names: KV buckets, the events and jobs streams (their creation:
+:mod:`camrec_runtime.jetstream`)."""
 
 from __future__ import annotations
-
-from nats.js.api import KeyValueConfig, RetentionPolicy, StorageType, StreamConfig
-from nats.js.client import JetStreamContext
-from nats.js.errors import BadRequestError
 
 SESSIONS_BUCKET = "camrec-sessions"
 """KV: one record per open session, keyed by session id."""
@@ -49,32 +46,3 @@ KV_BUCKETS: dict[str, str] = {
     LIMITS_BUCKET: "limits as the service enforcing them set them; key `sessions`: `SessionLimit` "
     "(the proxy's CAMREC_MAX_SESSIONS, written at every proxy start)",
 }
-
-
-async def ensure_jetstream(js: JetStreamContext) -> None:
-    """Create the events stream and KV buckets if missing. Safe to run from every service."""
-    events = StreamConfig(
-        name=EVENTS_STREAM,
-        subjects=[EVENTS_SUBJECTS],
-        storage=StorageType.FILE,
-        max_age=EVENTS_MAX_AGE_S,
-        max_msgs_per_subject=EVENTS_PER_SUBJECT,
-        description="camrec state-change events",
-    )
-    try:
-        await js.add_stream(events)
-    except BadRequestError as error:
-        if error.err_code != STREAM_IN_USE:
-            raise
-        await js.update_stream(events)  # made by an older camrec: take the current limits
-    await js.add_stream(
-        StreamConfig(
-            name=JOBS_STREAM,
-            subjects=[JOBS_SUBJECT],
-            storage=StorageType.FILE,
-            retention=RetentionPolicy.WORK_QUEUE,
-            description="recordings waiting for a recorder worker",
-        )
-    )
-    for bucket, description in KV_BUCKETS.items():
-        await js.create_key_value(KeyValueConfig(bucket=bucket, description=description, history=1))

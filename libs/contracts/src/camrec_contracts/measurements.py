@@ -3,19 +3,17 @@
 Stream headers guess (``avg_frame_rate`` is often the encoder's nominal rate, or nothing for
 MJPEG); the packets say what arrives. Both the proxy (the session view) and the recorder
 ("will it fit?" before anything was recorded) measure a relay the same way: ffprobe reads
-packet times and sizes for a few seconds, nothing is decoded.
+packet times and sizes for a few seconds, nothing is decoded (:func:`camrec_runtime.measure.measure`
+runs it; here the model, the command line and the parsing).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from .tool import run_tool
 
 MEASURE_SECONDS = 4.0
 
@@ -67,21 +65,3 @@ def parse_measurement(data: dict[str, Any], at: datetime) -> StreamMeasurement |
         frames=len(video),
         measured_at=at,
     )
-
-
-async def measure(
-    ffprobe: str, rtsp_url: str, at: datetime, seconds: float = MEASURE_SECONDS
-) -> StreamMeasurement | None:
-    """Read ``seconds`` of the relay; None when it can't be read or carries no video."""
-    try:
-        code, out, _ = await run_tool(
-            measure_args(ffprobe, rtsp_url, seconds), seconds + 10, stderr=False
-        )
-    except TimeoutError:
-        return None
-    if code != 0:
-        return None
-    try:
-        return parse_measurement(json.loads(out or b"{}"), at)
-    except ValueError:
-        return None

@@ -7,10 +7,10 @@ import logging
 
 import uvicorn
 
-from camrec_contracts.bus import connect
-from camrec_contracts.logs import setup_logging
-from camrec_contracts.runtime import tick_once_a_second
 from camrec_contracts.settings import load_settings
+from camrec_runtime.bus import connect
+from camrec_runtime.lifecycle import tick_once_a_second
+from camrec_runtime.logs import setup_logging
 
 from .app import create_app
 from .reads import Reads

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from camrec_contracts import __version__
-from camrec_contracts.bus import Bus
+from camrec_runtime.bus import Bus
 
 from . import config, events, health, recordings, sessions
 from .errors import install_error_handlers

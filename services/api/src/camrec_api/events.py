@@ -41,10 +41,11 @@ from nats.aio.subscription import Subscription
 from nats.errors import Error as NatsError
 
 from camrec_contracts import __version__
-from camrec_contracts.bus import Bus
-from camrec_contracts.events import Event, subscribe_events
+from camrec_contracts.events import Event
 from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
 from camrec_contracts.sessions import SESSION_EVENTS
+from camrec_runtime.bus import Bus
+from camrec_runtime.events import subscribe_events
 
 from .mirror import BucketMirror
 from .reads import Reads

@@ -8,8 +8,9 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.services import SERVICES, ping_service
+from camrec_contracts.services import SERVICES
+from camrec_runtime.bus import Bus
+from camrec_runtime.ping import ping_service
 
 
 class ServiceHealth(BaseModel):

@@ -33,9 +33,8 @@ from nats.errors import Error as NatsError
 from nats.js.api import DeliverPolicy
 from pydantic import ValidationError
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.errors import CamrecError, ErrorCode
-from camrec_contracts.rpc import validation_message
+from camrec_contracts.errors import CamrecError, ErrorCode, validation_message
+from camrec_runtime.bus import Bus
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from typing import Any, cast
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.previews import PreviewConfig, PreviewStatus
 from camrec_contracts.recordings import RecordingEvent
 from camrec_contracts.sessions import SessionEvent
+from camrec_runtime.bus import Bus
 
 EXTRA_MODELS: tuple[type[BaseModel], ...] = (
     SessionEvent,

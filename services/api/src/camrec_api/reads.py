@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.jetstream import LIMITS_BUCKET, RECORDINGS_BUCKET, SESSIONS_BUCKET
 from camrec_contracts.recordings import Recording, RecordingList
@@ -26,6 +25,7 @@ from camrec_contracts.sessions import (
     SessionList,
     SessionRecord,
 )
+from camrec_runtime.bus import Bus
 
 from .mirror import BucketMirror
 

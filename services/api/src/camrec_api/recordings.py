@@ -26,7 +26,7 @@ from camrec_contracts.recordings import (
     RecordingRef,
     StartRecordingRequest,
 )
-from camrec_contracts.rpc import call
+from camrec_runtime.rpc import call
 
 from .errors import ERROR_RESPONSES
 from .sessions import bus_of as _bus

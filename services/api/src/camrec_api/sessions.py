@@ -8,10 +8,8 @@ import re
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.camera_url import InvalidCameraUrl, parse_camera_url
 from camrec_contracts.errors import CamrecError, ErrorCode
-from camrec_contracts.rpc import call
 from camrec_contracts.sessions import (
     CLOSE_SESSION,
     OPEN_SESSION,
@@ -21,6 +19,8 @@ from camrec_contracts.sessions import (
     SessionList,
     SessionRef,
 )
+from camrec_runtime.bus import Bus
+from camrec_runtime.rpc import call
 
 from .errors import ERROR_RESPONSES
 from .reads import Reads

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import httpx
 import uvicorn
 
-from camrec_contracts.bus import Bus
-from camrec_contracts.runtime import Worker, WorkerFactory, run, tick_once_a_second
 from camrec_contracts.services import PREVIEWER
 from camrec_contracts.settings import load_settings
+from camrec_runtime.bus import Bus
+from camrec_runtime.lifecycle import Worker, WorkerFactory, run, tick_once_a_second
 
 from .http_app import create_app
 from .service import Previewer

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI, WebSocket
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.previews import (
     CLOSE_UNAVAILABLE,
     CLOSE_UNKNOWN_SESSION,
     FORMAT_PARAM,
     PreviewFormat,
 )
+from camrec_runtime.bus import Bus
 
 from .service import LookupFailed, Previewer, UnknownSession
 from .viewer_socket import serve_viewer

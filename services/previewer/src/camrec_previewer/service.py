@@ -14,16 +14,14 @@ import re
 import httpx
 from nats.aio.subscription import Subscription
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.errors import ErrorCode, RemoteError
-from camrec_contracts.events import Event, subscribe_events
+from camrec_contracts.events import Event
 from camrec_contracts.previews import (
     PREVIEW_STATS,
     PreviewerStats,
     PreviewFormat,
     PreviewStatsRequest,
 )
-from camrec_contracts.rpc import Binding, bind, call
 from camrec_contracts.sessions import (
     GET_SESSION,
     SESSION_EVENTS,
@@ -32,6 +30,9 @@ from camrec_contracts.sessions import (
     SessionEvent,
     SessionRef,
 )
+from camrec_runtime.bus import Bus
+from camrec_runtime.events import subscribe_events
+from camrec_runtime.rpc import Binding, bind, call
 
 from .h264_source import H264Source
 from .session_preview import SessionPreview

@@ -8,13 +8,13 @@ import logging
 
 import httpx
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ADMISSION_BUCKET, LIMITS_BUCKET, SESSIONS_BUCKET
-from camrec_contracts.kvstore import ModelStore, open_bucket
-from camrec_contracts.runtime import Worker, WorkerFactory, run
 from camrec_contracts.services import PROXY
 from camrec_contracts.sessions import SESSION_LIMIT_KEY, SessionLimit
 from camrec_contracts.settings import load_settings
+from camrec_runtime.bus import Bus
+from camrec_runtime.kvstore import ModelStore, open_bucket
+from camrec_runtime.lifecycle import Worker, WorkerFactory, run
 
 from .admission import Admission
 from .measure import Measurer

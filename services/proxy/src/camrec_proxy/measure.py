@@ -15,11 +15,12 @@ from datetime import timedelta
 
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.events import utcnow
-from camrec_contracts.kvstore import Bucket
-from camrec_contracts.measurements import StreamMeasurement, measure
+from camrec_contracts.measurements import StreamMeasurement
 from camrec_contracts.sessions import SESSION_EVENTS, Session, SessionEvent, SessionRecord
+from camrec_runtime.bus import Bus
+from camrec_runtime.kvstore import Bucket
+from camrec_runtime.measure import measure
 
 from .store import SessionStore
 

@@ -8,7 +8,7 @@ from typing import Any
 from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.redact import redact_text
 from camrec_contracts.sessions import AudioInfo, VideoInfo
-from camrec_contracts.tool import run_tool
+from camrec_runtime.tool import run_tool
 
 ENTRIES = (
     "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels"

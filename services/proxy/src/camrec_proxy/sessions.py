@@ -11,12 +11,10 @@ from typing import Any
 
 import httpx
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.camera_url import CameraUrl, InvalidCameraUrl, parse_camera_url
 from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.events import utcnow
 from camrec_contracts.redact import redact_url
-from camrec_contracts.rpc import Binding, bind
 from camrec_contracts.sessions import (
     CLOSE_SESSION,
     GET_SESSION,
@@ -32,6 +30,8 @@ from camrec_contracts.sessions import (
     SessionRecord,
     SessionRef,
 )
+from camrec_runtime.bus import Bus
+from camrec_runtime.rpc import Binding, bind
 
 from .admission import Admission
 from .measure import Measurer

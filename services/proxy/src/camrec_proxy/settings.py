@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from camrec_contracts.liveness import LivenessSettings
 from camrec_contracts.settings import HttpUrlSetting, RtspUrlSetting
+from camrec_runtime.liveness import LivenessSettings
 
 
 class ProxySettings(LivenessSettings):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from camrec_contracts.kvstore import Bucket, ModelStore
 from camrec_contracts.sessions import SessionRecord
+from camrec_runtime.kvstore import Bucket, ModelStore
 
 
 class SessionStore:

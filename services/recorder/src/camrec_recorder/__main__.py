@@ -6,12 +6,12 @@ import asyncio
 import logging
 import sys
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import ACTIVE_RECORDINGS_BUCKET, RECORDINGS_BUCKET
-from camrec_contracts.kvstore import open_bucket
-from camrec_contracts.runtime import Worker, WorkerFactory, run
 from camrec_contracts.services import RECORDER
 from camrec_contracts.settings import load_settings
+from camrec_runtime.bus import Bus
+from camrec_runtime.kvstore import open_bucket
+from camrec_runtime.lifecycle import Worker, WorkerFactory, run
 
 from .catalog import ActiveLocks, Catalog
 from .disk import check_folders

@@ -18,8 +18,8 @@ from typing import Any
 from nats.js.errors import BadRequestError, KeyNotFoundError, KeyWrongLastSequenceError
 
 from camrec_contracts.errors import CamrecError, ErrorCode
-from camrec_contracts.kvstore import Bucket, ModelStore, kv_keys
 from camrec_contracts.recordings import ACTIVE_STATES, Recording
+from camrec_runtime.kvstore import Bucket, ModelStore, kv_keys
 
 Check = Callable[[Recording], bool]
 

@@ -8,9 +8,9 @@ from typing import Literal
 
 from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.events import utcnow
-from camrec_contracts.measurements import measure
 from camrec_contracts.recordings import ACTIVE_STATES, FitEstimate
 from camrec_contracts.sessions import Session
+from camrec_runtime.measure import measure
 
 from .catalog import Catalog
 from .ffmpeg_args import needs_video_encode

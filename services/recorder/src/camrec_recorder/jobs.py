@@ -13,9 +13,9 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig
 from pydantic import ValidationError
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.jetstream import JOBS_CONSUMER, JOBS_STREAM, JOBS_SUBJECT
 from camrec_contracts.recordings import Recording, RecordingJob
+from camrec_runtime.bus import Bus
 
 from .catalog import Catalog
 from .runner import Runner

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from camrec_contracts import tool
 from camrec_contracts.recordings import RecordedVideo
 from camrec_contracts.sessions import AudioInfo
+from camrec_runtime import tool
 
 from .ffmpeg_args import remux_args, thumbnail_args
 from .health import PacketTimes
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 async def run_tool(argv: list[str], timeout_s: float) -> tuple[int, bytes, bytes]:
-    """:func:`camrec_contracts.tool.run_tool`, a time-out as a failed run (-9, "timed out"):
+    """:func:`camrec_runtime.tool.run_tool`, a time-out as a failed run (-9, "timed out"):
     a finish goes on with what it has."""
     try:
         return await tool.run_tool(argv, timeout_s)

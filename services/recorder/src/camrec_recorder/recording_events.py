@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.recordings import RECORDING_EVENTS, Recording, RecordingEvent
+from camrec_runtime.bus import Bus
 
 log = logging.getLogger(__name__)
 

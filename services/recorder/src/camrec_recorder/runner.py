@@ -9,9 +9,9 @@ import asyncio
 import contextlib
 import logging
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.recordings import Recording, RecordingState
 from camrec_contracts.sessions import Session
+from camrec_runtime.bus import Bus
 
 from .catalog import ActiveLocks, Catalog, StaleRecording
 from .ffmpeg_args import needs_video_encode

@@ -9,9 +9,8 @@ import logging
 import uuid
 from typing import Any
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.errors import CamrecError, ErrorCode
-from camrec_contracts.events import Event, subscribe_events, utcnow
+from camrec_contracts.events import Event, utcnow
 from camrec_contracts.recordings import (
     ACTIVE_STATES,
     DELETE_RECORDING,
@@ -28,9 +27,12 @@ from camrec_contracts.recordings import (
     StartRecordingRequest,
     owner_stop_subject,
 )
-from camrec_contracts.rpc import Binding, Endpoint, bind, call
+from camrec_contracts.rpc import Endpoint
 from camrec_contracts.services import RECORDER
 from camrec_contracts.sessions import GET_SESSION, SESSION_EVENTS, SessionEvent, SessionRef
+from camrec_runtime.bus import Bus
+from camrec_runtime.events import subscribe_events
+from camrec_runtime.rpc import Binding, bind, call
 
 from .catalog import Catalog
 from .files import Files, file_name

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from camrec_contracts.liveness import LivenessSettings
+from camrec_runtime.liveness import LivenessSettings
 
 
 class RecorderSettings(LivenessSettings):

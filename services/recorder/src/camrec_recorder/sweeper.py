@@ -19,10 +19,11 @@ import asyncio
 import logging
 import time
 
-from camrec_contracts.bus import Bus
 from camrec_contracts.events import utcnow
 from camrec_contracts.recordings import ACTIVE_STATES, Recording
-from camrec_contracts.services import RECORDER, ping_service
+from camrec_contracts.services import RECORDER
+from camrec_runtime.bus import Bus
+from camrec_runtime.ping import ping_service
 
 from .catalog import Catalog
 from .runner import Runner

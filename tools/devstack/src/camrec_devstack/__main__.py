@@ -7,8 +7,8 @@ import signal
 import threading
 from types import FrameType
 
-from camrec_contracts.logs import setup_logging
 from camrec_contracts.settings import load_settings
+from camrec_runtime.logs import setup_logging
 
 from .procs import ProcessFailed
 from .settings import StackSettings

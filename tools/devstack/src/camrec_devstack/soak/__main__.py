@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from camrec_contracts.logs import setup_logging
+from camrec_runtime.logs import setup_logging
 
 from ..paths import REPO
 from ..procs import ProcessFailed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from .redact import redact_text
+from camrec_contracts.redact import redact_text
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -20,7 +20,7 @@ import logging
 from nats.aio.client import Client
 from pydantic import Field
 
-from .settings import CamrecSettings
+from camrec_contracts.settings import CamrecSettings
 
 log = logging.getLogger(__name__)
 

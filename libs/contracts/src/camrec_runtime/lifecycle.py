@@ -12,14 +12,15 @@ from typing import Any
 
 from nats.micro import add_service
 
-from . import __version__
+from camrec_contracts import __version__
+from camrec_contracts.events import SERVICE_EVENTS, ServiceEvent
+from camrec_contracts.services import QUEUE_GROUP, SERVICES
+from camrec_contracts.settings import CamrecSettings
+
 from .bus import Bus, connect
-from .events import SERVICE_EVENTS, ServiceEvent
 from .liveness import LivenessSettings, serve_liveness
 from .logs import setup_logging
 from .rpc import Binding, add_endpoints
-from .services import QUEUE_GROUP, SERVICES
-from .settings import CamrecSettings
 
 log = logging.getLogger(__name__)
 

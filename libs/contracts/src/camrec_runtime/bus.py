@@ -9,10 +9,11 @@ import nats
 from nats.aio.client import Client
 from nats.js.client import JetStreamContext
 
+from camrec_contracts.redact import redact_url
+from camrec_contracts.settings import CamrecSettings
+
 from .events import EventPublisher
 from .jetstream import ensure_jetstream
-from .redact import redact_url
-from .settings import CamrecSettings
 
 log = logging.getLogger(__name__)
 
