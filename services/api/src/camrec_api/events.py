@@ -46,6 +46,7 @@ from camrec_contracts.recordings import RECORDING_EVENTS, RecordingEvent
 from camrec_contracts.sessions import SESSION_EVENTS
 from camrec_runtime.bus import Bus
 from camrec_runtime.events import subscribe_events
+from camrec_runtime.websockets import drain_incoming
 
 from .mirror import BucketMirror
 from .reads import Reads
@@ -112,7 +113,7 @@ async def _pump(
 ) -> None:
     """Send queued events until the client leaves, or close it with 1013 if it falls behind."""
     sender = asyncio.create_task(_send_events(ws, queue, reads))
-    receiver = asyncio.create_task(_drain_incoming(ws))
+    receiver = asyncio.create_task(drain_incoming(ws))
     slow = asyncio.create_task(overflowed.wait())
     tasks = (sender, receiver, slow)
     try:
@@ -151,14 +152,6 @@ def _catalog_of(subject: str, event: Event, reads: Reads) -> BucketMirror[Any] |
     if subject.startswith(f"{RECORDING_EVENTS.prefix}.") and not progress:
         return reads.recordings
     return None
-
-
-async def _drain_incoming(ws: WebSocket) -> None:
-    """Clients send nothing we use; reading notices their close (and the api's shutdown)."""
-    while True:
-        message = await ws.receive()
-        if message["type"] == "websocket.disconnect":
-            return
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:

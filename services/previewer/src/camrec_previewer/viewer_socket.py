@@ -11,6 +11,7 @@ import time
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from camrec_contracts.previews import CLOSE_NORMAL, STATUS_INTERVAL_S
+from camrec_runtime.websockets import drain_incoming
 
 from .session_preview import SessionPreview
 from .viewers import Viewer
@@ -19,7 +20,7 @@ from .viewers import Viewer
 async def serve_viewer(ws: WebSocket, preview: SessionPreview, viewer: Viewer) -> None:
     """Run until the viewer leaves or the session ends."""
     sender = asyncio.create_task(_send(ws, preview, viewer))
-    receiver = asyncio.create_task(_drain_incoming(ws))
+    receiver = asyncio.create_task(drain_incoming(ws))
     try:
         await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -28,14 +29,6 @@ async def serve_viewer(ws: WebSocket, preview: SessionPreview, viewer: Viewer) -
         for task in (sender, receiver):
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                 await task
-
-
-async def _drain_incoming(ws: WebSocket) -> None:
-    """Viewers send nothing we use; reading keeps close frames and pings flowing."""
-    while True:
-        message = await ws.receive()
-        if message["type"] == "websocket.disconnect":
-            return
 
 
 async def _send(ws: WebSocket, preview: SessionPreview, viewer: Viewer) -> None:
