@@ -4,6 +4,7 @@ final file made from the parts, the final record, the session's lock released, t
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from camrec_contracts.events import utcnow
 from camrec_contracts.recordings import Recording, RecordingState
@@ -19,20 +20,13 @@ from .settings import RecorderSettings
 log = logging.getLogger(__name__)
 
 
+@dataclass
 class Finisher:
-    def __init__(
-        self,
-        settings: RecorderSettings,
-        catalog: Catalog,
-        locks: ActiveLocks,
-        files: Files,
-        events: RecordingEvents,
-    ) -> None:
-        self.settings = settings
-        self.catalog = catalog
-        self.locks = locks
-        self.files = files
-        self.events = events
+    settings: RecorderSettings
+    catalog: Catalog
+    locks: ActiveLocks
+    files: Files
+    events: RecordingEvents
 
     async def finish(
         self,
