@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react";
 
 import { api, type ClientConfig, errorMessage } from "../api/client";
+import { ErrorLine } from "./ErrorLine";
 
 type Props = {
   config: ClientConfig | null;
@@ -76,11 +77,7 @@ export function NewSession({ config, openCount, limit, onOpened }: Props) {
           </span>
         ) : null}
       </div>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine error={error} />
     </form>
   );
 }

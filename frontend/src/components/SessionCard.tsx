@@ -11,6 +11,7 @@ import {
   progressShare,
 } from "../format";
 import { PreviewCanvas } from "./PreviewCanvas";
+import { ErrorLine } from "./ErrorLine";
 
 type Props = {
   session: Session;
@@ -136,11 +137,7 @@ export function SessionCard({ session, durations, recording, onChanged }: Props)
           {busy === "close" ? "Closing…" : "Close session"}
         </button>
       </div>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine error={error} />
     </article>
   );
 }
