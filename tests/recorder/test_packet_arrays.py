@@ -39,3 +39,4 @@ def test_spans_read_as_start_end_tuples_and_sort_and_shift_in_place() -> None:
     assert len(spans) == 3
     with pytest.raises(ValueError, match="as many ends"):
         spans.add([5.0], [])
+    assert len(spans) == 3  # nothing added

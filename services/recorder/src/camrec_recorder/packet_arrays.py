@@ -67,10 +67,11 @@ class Spans(Sequence[tuple[float, float]]):
             self.ends.append(end)
 
     def add(self, starts: Iterable[float], ends: Iterable[float]) -> None:
-        self.starts.extend(starts)
-        self.ends.extend(ends)
-        if len(self.starts) != len(self.ends):
+        more_starts, more_ends = times(starts), times(ends)
+        if len(more_starts) != len(more_ends):
             raise ValueError("as many ends as starts")
+        self.starts.extend(more_starts)
+        self.ends.extend(more_ends)
 
     def __len__(self) -> int:
         return len(self.starts)
