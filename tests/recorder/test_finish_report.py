@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from camrec_recorder.extent import extent
 from camrec_recorder.ffmpeg_args import concat_args
 from camrec_recorder.join import join_args
-from camrec_recorder.report import REPORT, Written, _Report
+from camrec_recorder.report import READER, REPORT, Written, _Report, dump, load
 from camrec_recorder.timeline import confirm
 
 FRAMECRC = b"""#extradata 0:       34, 0x7c5f07e9
@@ -113,3 +114,27 @@ def test_a_file_that_differs_from_the_report_is_read_again() -> None:
     silent = index(w)
     silent["streams"] = silent["streams"][:1]  # the file has no audio track, the report has
     assert confirm(w, silent) is None
+
+
+def test_the_reader_process_hands_back_the_packet_times() -> None:
+    """The report is parsed in a process of its own (READER) that answers with the times as
+    doubles; an unreadable report is said, not guessed."""
+    answer = subprocess.run(READER, input=FRAMECRC, capture_output=True, timeout=60, check=True)
+    w = load(answer.stdout)
+    assert (w.video_index, w.audio_index) == (0, 1)
+    assert list(w.video) == pytest.approx([0.021, 0.061])
+    assert list(w.audio) == pytest.approx([(0, 1024 / 48000), (1024 / 48000, 2048 / 48000),
+                                           (2048 / 48000, 3072 / 48000)])  # fmt: skip
+    bad = subprocess.run(READER, input=b"#tb 0: 1/90000\n0, 1, 2\n", capture_output=True,
+                         timeout=60, check=True)  # fmt: skip
+    with pytest.raises(ValueError, match="unexpected framecrc"):
+        load(bad.stdout)
+
+
+def test_what_the_reader_dumps_loads_back() -> None:
+    w = written()
+    back = load(dump(w))
+    assert list(back.video) == list(w.video) and list(back.audio) == list(w.audio)
+    assert (back.video_index, back.audio_index) == (0, 1)
+    with pytest.raises(ValueError, match="bytes for"):
+        load(dump(w)[:-8])

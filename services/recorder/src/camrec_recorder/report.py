@@ -1,15 +1,17 @@
 """Every packet a copy writes, from the copy itself: FFmpeg's ``framecrc`` as a second output
-of the same pass (the join), read as it comes. The health report judges that, so no file is
-read through for the finish."""
+of the same pass (the join), parsed as it comes by a reader process of its own
+(:data:`READER`). The health report judges that, so no file is read through for the finish."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import re
 import subprocess
+import sys
 import tempfile
 import threading
 from array import array
@@ -112,45 +114,92 @@ class _Report:
         return self.written
 
 
+READER = [sys.executable, "-m", "camrec_recorder.report_reader"]
+"""The report is parsed in a process of its own, which hands back only the packet times (as
+C doubles): parsing makes ~100 000 small Python objects per MB of report, and in the
+recorder, beside its other recordings' work, the allocator kept them: RSS +6 to +12 MB after
+each long finish in the 2 h soak (45 -> 57 -> 51.7 -> 53.2 MB), where the same finish alone
+in a process left +1-2 MB (``bench/finish_bench.py``)."""
+
+
+def dump(written: Written | None, error: str | None = None) -> bytes:
+    """The reader's answer: one JSON line (stream indexes, counts, or why the report was
+    unreadable), then the video starts, audio starts and audio ends as native doubles."""
+    if written is None:
+        return json.dumps({"error": error or "no report"}).encode() + b"\n"
+    head = {
+        "video_index": written.video_index,
+        "audio_index": written.audio_index,
+        "video": len(written.video),
+        "audio": len(written.audio),
+    }
+    body = written.video.tobytes() + written.audio.starts.tobytes() + written.audio.ends.tobytes()
+    return json.dumps(head).encode() + b"\n" + body
+
+
+def load(data: bytes) -> Written:
+    """What :func:`dump` wrote; ``ValueError`` with the reader's reason if it had no report."""
+    line, _, body = data.partition(b"\n")
+    try:
+        head = json.loads(line)
+    except ValueError:
+        raise ValueError(f"no answer from the report reader: {data[:200]!r}") from None
+    if "error" in head:
+        raise ValueError(head["error"])
+    v, a = head["video"], head["audio"]
+    if len(body) != 8 * (v + 2 * a):
+        raise ValueError(f"{len(body)} bytes for {v} video and {a} audio packets")
+    arrays = [times(), times(), times()]
+    offsets = (0, 8 * v, 8 * (v + a), len(body))
+    for values, start, end in zip(arrays, offsets, offsets[1:], strict=False):
+        values.frombytes(body[start:end])
+    written = Written(video=arrays[0], video_index=head["video_index"])
+    written.audio.add(arrays[1], arrays[2])
+    written.audio_index = head["audio_index"]
+    return written
+
+
 def _copy_reporting(argv: list[str], timeout_s: float) -> tuple[int, bytes, Written | None]:
-    """:func:`copy_reporting` in a thread of its own: blocking reads of :data:`CHUNK` bytes.
-    Read from the event loop as it came (~700-byte pieces), 2 h of report cost 94 000 loop
-    wake-ups and 2.5 s of CPU on a loaded machine."""
+    """:func:`copy_reporting` in a thread of its own: FFmpeg's report piped straight into
+    the reader process (:data:`READER`), whose answer is read at the end."""
     with tempfile.TemporaryFile() as errors:  # a pipe could fill while stdout is read
         proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
         )
         assert proc.stdout is not None
+        try:
+            reader = subprocess.Popen(
+                READER, stdin=proc.stdout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
+        except OSError:
+            proc.kill()
+            proc.wait()
+            raise
+        proc.stdout.close()  # the reader's now: FFmpeg gets a broken pipe if it dies
         timed_out = threading.Event()
 
         def stop() -> None:
             timed_out.set()
             proc.kill()
+            reader.kill()
 
         timer = threading.Timer(timeout_s, stop)
         timer.start()
-        report: _Report | None = _Report()
         try:
-            while chunk := proc.stdout.read(CHUNK):
-                if report is not None:
-                    try:
-                        report.feed(chunk)
-                    except ValueError as error:
-                        log.warning("the join's packet report is unreadable: %s", error)
-                        report = None
+            answer, _ = reader.communicate()
             code = proc.wait()
         finally:
             timer.cancel()
-            proc.stdout.close()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            for child in (proc, reader):
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
         errors.seek(0)
         err = errors.read()[-2000:]
     if timed_out.is_set():
         err += f" (timed out after {timeout_s:g} s)".encode()
     try:
-        return code, err, report.close() if report is not None else None
+        return code, err, load(answer) if reader.returncode == 0 else None
     except ValueError as error:
         log.warning("the join's packet report is unreadable: %s", error)
         return code, err, None
