@@ -18,6 +18,7 @@ from camrec_devstack.soak.report import (
     problems,
     processes,
     recordings_table,
+    windows,
 )
 
 
@@ -107,6 +108,21 @@ def test_rss_growth_is_judged_after_the_warm_up() -> None:
     assert problems([], [nats]) == []
     grows = _run([19_000, 24_000, 24_500, 28_000, 30_000], every)
     assert problems([], processes(grows, {})) == ["nats-server: RSS grew 22 % (limit 20 %)"]
+
+
+def test_a_sawing_rss_is_not_growth_but_rising_peaks_are() -> None:
+    """Go's RSS saws with its garbage collector (nats-server, 2 h soak of 2026-12-02: 29.1 MB
+    at 63 min, 24.3 at 70, 29.4 at 91, same load): judged peak to peak, a run whose last
+    sample happens to sit on a high tooth passes, and peaks that keep rising fail."""
+    minute = 60.0
+    saw = [24_000 + (5_000 * ((n + 10) % 20)) // 19 for n in range(121)]  # 24-29 MB, 20 min
+    saw[-1] = 29_000  # the last sample on a high tooth, the 10-min one on a low one
+    assert saw[10] < 25_000
+    (nats,) = processes(_run(saw, minute), {})
+    assert problems([], [nats]) == [], nats
+    rising = [24_000 + 80 * n + (5_000 * (n % 20)) // 19 for n in range(121)]  # +9.6 MB in 2 h
+    assert problems([], processes(_run(rising, minute), {}))
+    assert windows(_run(saw, minute)) == ((600.0, 1800.0), (6000.0, 7200.0))
 
 
 def test_a_short_run_is_judged_from_its_first_sample_and_a_new_pid_is_a_restart() -> None:

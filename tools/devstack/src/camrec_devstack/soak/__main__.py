@@ -26,6 +26,7 @@ from .report import (
     processes,
     processes_table,
     recordings_table,
+    windows,
 )
 from .run import Interrupted, Soak
 
@@ -64,7 +65,7 @@ def report(
         f"{title}\n\n"
         + recordings_table(results)
         + "\n"
-        + processes_table(procs, warm_up)
+        + processes_table(procs, warm_up, windows(samples) if samples else None)
         + "\n"
         + ("\n".join(f"- FAIL: {p}" for p in found) if found else "All checks passed.")
         + "\n"
