@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from camrec_contracts.errors import CamrecError, ErrorCode, RemoteError
 from camrec_contracts.rpc import Endpoint
 from camrec_runtime.bus import Bus
-from camrec_runtime.rpc import add_endpoints, bind, call
+from camrec_runtime.rpc import IN_FLIGHT, add_endpoints, bind, call, finish_in_flight
+from tests.polling import poll
 
 
 class Ask(BaseModel):
@@ -159,3 +160,27 @@ async def test_a_concurrent_endpoint_serves_requests_at_once(bus: Bus) -> None:
     request at a time, a ``concurrent`` one all three together."""
     assert await most_at_once(bus, concurrent=True) == 3
     assert await most_at_once(bus, concurrent=False) == 1
+
+
+async def test_a_stopping_service_can_wait_for_what_its_concurrent_endpoints_serve(
+    bus: Bus,
+) -> None:
+    ep = Endpoint(**{**endpoint(timeout_s=10).__dict__, "concurrent": True})
+    release = asyncio.Event()
+
+    async def held(req: Ask) -> Answer:
+        await release.wait()
+        return Answer(text=req.text)
+
+    svc = await add_service(bus.nc, name="camrec-test", version="0.0.1")
+    await add_endpoints(svc, [bind(ep, held)])
+    reply = asyncio.create_task(call(bus.nc, ep, Ask(text="late")))
+
+    async def serving() -> bool:
+        return bool(IN_FLIGHT)
+
+    await poll(serving, 5, "the request in its handler")
+    assert await finish_in_flight(0.1) == 1  # still held
+    release.set()
+    assert await finish_in_flight(5) == 0
+    assert (await reply).text == "late"

@@ -20,9 +20,15 @@ from camrec_contracts.settings import CamrecSettings
 from .bus import Bus, connect
 from .liveness import LivenessSettings, serve_liveness
 from .logs import setup_logging
-from .rpc import Binding, add_endpoints
+from .rpc import Binding, add_endpoints, finish_in_flight
 
 log = logging.getLogger(__name__)
+
+IN_FLIGHT_WAIT_S = 8.0
+"""A stopping service waits this long for requests its concurrent endpoints are still serving
+(a session being opened, a recording being stopped), then stops anyway: under Docker's
+default 10 s between SIGTERM and SIGKILL (the proxy's; the recorder has 60 s), so the
+service still exits by itself."""
 
 
 @dataclass
@@ -87,6 +93,9 @@ async def serve(
     await service.stop()
     if worker.stop is not None:
         await worker.stop()
+    left = await finish_in_flight(IN_FLIGHT_WAIT_S)
+    if left:
+        log.warning("%s: %d request(s) still being served; stopping anyway", name, left)
     if bus.connected:
         await bus.events.publish(
             SERVICE_EVENTS,

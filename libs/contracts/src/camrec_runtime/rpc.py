@@ -31,6 +31,18 @@ from camrec_contracts.rpc import Endpoint, Handler, Rep, Req
 
 log = logging.getLogger(__name__)
 
+IN_FLIGHT: set[asyncio.Task[None]] = set()
+"""Requests of concurrent endpoints being served (the loop holds tasks weakly). A service
+stopping waits for them (:func:`finish_in_flight`): nats.micro's stop and NATS's drain wait
+for a subscription's callback, and a concurrent endpoint's callback returns at once."""
+
+
+async def finish_in_flight(timeout_s: float) -> int:
+    """Wait up to ``timeout_s`` for the requests being served; how many were still running."""
+    if IN_FLIGHT:
+        await asyncio.wait(set(IN_FLIGHT), timeout=timeout_s)
+    return len(IN_FLIGHT)
+
 
 async def _respond_error(request: Request, error: CamrecError) -> None:
     """nats.micro's error reply (its ``Nats-Service-Error`` and ``-Code`` headers: the
@@ -72,12 +84,11 @@ def wrap_handler(
 
     if not endpoint.concurrent:
         return on_request
-    running: set[asyncio.Task[None]] = set()
 
     async def in_its_own_task(request: Request) -> None:
         task = asyncio.create_task(on_request(request), name=endpoint.subject)
-        running.add(task)  # kept until done (the loop holds tasks weakly)
-        task.add_done_callback(running.discard)
+        IN_FLIGHT.add(task)
+        task.add_done_callback(IN_FLIGHT.discard)
 
     return in_its_own_task
 
