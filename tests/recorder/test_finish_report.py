@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from camrec_recorder import report
 from camrec_recorder.extent import extent
 from camrec_recorder.ffmpeg_args import concat_args
 from camrec_recorder.join import join_args
-from camrec_recorder.report import READER, REPORT, Written, _Report, dump, load
+from camrec_recorder.report import READER, REPORT, Written, _copy_reporting, _Report, dump, load
 from camrec_recorder.timeline import confirm
 
 FRAMECRC = b"""#extradata 0:       34, 0x7c5f07e9
@@ -138,3 +139,19 @@ def test_what_the_reader_dumps_loads_back() -> None:
     assert (back.video_index, back.audio_index) == (0, 1)
     with pytest.raises(ValueError, match="bytes for"):
         load(dump(w)[:-8])
+
+
+@pytest.mark.parametrize("reader", ["process", "none"])
+def test_a_copy_is_reported_by_the_reader_or_here_when_none_starts(
+    reader: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report of any command's stdout (here ``cat`` of a framecrc sample) comes back
+    through the reader process, or, when it can't be started (seen: the interpreter not
+    executable by the recorder's uid), parsed in the recorder as before."""
+    sample = tmp_path / "report.txt"
+    sample.write_bytes(FRAMECRC)
+    if reader == "none":
+        monkeypatch.setattr(report, "READER", [str(tmp_path / "no-such-python")])
+    code, _, w = _copy_reporting(["cat", str(sample)], 30)
+    assert code == 0 and w is not None
+    assert list(w.video) == pytest.approx([0.021, 0.061]) and len(w.audio) == 3

@@ -18,6 +18,7 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import IO
 
 from .packet_arrays import Spans, times
 
@@ -168,30 +169,34 @@ def _copy_reporting(argv: list[str], timeout_s: float) -> tuple[int, bytes, Writ
         )
         assert proc.stdout is not None
         try:
-            reader = subprocess.Popen(
+            reader: subprocess.Popen[bytes] | None = subprocess.Popen(
                 READER, stdin=proc.stdout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
             )
-        except OSError:
-            proc.kill()
-            proc.wait()
-            raise
-        proc.stdout.close()  # the reader's now: FFmpeg gets a broken pipe if it dies
+        except OSError as error:  # e.g. the interpreter not executable as this user
+            log.warning("no report reader process (%s): the report is parsed here", error)
+            reader = None
         timed_out = threading.Event()
 
         def stop() -> None:
             timed_out.set()
-            proc.kill()
-            reader.kill()
+            for child in (proc, reader):
+                if child is not None:
+                    child.kill()
 
         timer = threading.Timer(timeout_s, stop)
         timer.start()
         try:
-            answer, _ = reader.communicate()
+            if reader is not None:
+                proc.stdout.close()  # the reader's now: FFmpeg gets a broken pipe if it dies
+                answer, _ = reader.communicate()
+            else:
+                answer = parse_report(proc.stdout)
             code = proc.wait()
         finally:
             timer.cancel()
+            proc.stdout.close()
             for child in (proc, reader):
-                if child.poll() is None:
+                if child is not None and child.poll() is None:
                     child.kill()
                     child.wait()
         errors.seek(0)
@@ -199,10 +204,28 @@ def _copy_reporting(argv: list[str], timeout_s: float) -> tuple[int, bytes, Writ
     if timed_out.is_set():
         err += f" (timed out after {timeout_s:g} s)".encode()
     try:
-        return code, err, load(answer) if reader.returncode == 0 else None
+        return code, err, load(answer) if reader is None or reader.returncode == 0 else None
     except ValueError as error:
         log.warning("the join's packet report is unreadable: %s", error)
         return code, err, None
+
+
+def parse_report(stream: IO[bytes]) -> bytes:
+    """The reader's work in this process, answering as it would (when it can't be started)."""
+    report = _Report()
+    error: str | None = None
+    while chunk := stream.read(CHUNK):  # to the end even when unreadable: FFmpeg must finish
+        if error is None:
+            try:
+                report.feed(chunk)
+            except ValueError as problem:
+                error = str(problem)
+    if error is not None:
+        return dump(None, error)
+    try:
+        return dump(report.close())
+    except ValueError as problem:
+        return dump(None, str(problem))
 
 
 async def copy_reporting(argv: list[str], timeout_s: float) -> tuple[int, bytes, Written | None]:

@@ -6,25 +6,11 @@ from __future__ import annotations
 
 import sys
 
-from .report import CHUNK, _Report, dump
+from .report import parse_report
 
 
 def main() -> None:
-    report = _Report()
-    error: str | None = None
-    while chunk := sys.stdin.buffer.read(CHUNK):  # read to the end even when unreadable
-        if error is None:
-            try:
-                report.feed(chunk)
-            except ValueError as problem:
-                error = str(problem)
-    written = None
-    if error is None:
-        try:
-            written = report.close()
-        except ValueError as problem:
-            error = str(problem)
-    sys.stdout.buffer.write(dump(written, error))
+    sys.stdout.buffer.write(parse_report(sys.stdin.buffer))
 
 
 if __name__ == "__main__":
