@@ -5,8 +5,6 @@ stalls catches up with the camera instead of playing the backlog."""
 from __future__ import annotations
 
 import base64
-import re
-import statistics
 import time
 from dataclasses import dataclass, field
 
@@ -245,39 +243,4 @@ async def test_a_viewer_that_stalls_catches_up_instead_of_playing_the_backlog(
     print(f"first picture under 1 s old at +{fresh[0]:.2f} s; page: {page_stats}")
     # Deltas go in only below MAX_QUEUE and a key unit replaces a full queue.
     assert int(page_stats["decodeQueueMax"]) <= MAX_QUEUE, page_stats
-    assert watched.problems == []
-
-
-DRAWN = "(c) => [Number(c.dataset.framesDrawn || 0), performance.now()]"
-READOUTS = 8
-"""The overlay's figure read every 0.5 s over 4 s: the page's rate is the frames drawn in its
-last 2 s (``frameRate.ts``), so eight readings span two of its windows."""
-
-
-@pytest.mark.parametrize("webcodecs", [True, False], ids=["h264", "jpeg"])
-async def test_the_fps_shown_is_the_fps_drawn(
-    ui_stack: UiStack, watched: Watched, webcodecs: bool
-) -> None:
-    page = watched.page
-    if not webcodecs:
-        await page.context.add_init_script("delete window.VideoDecoder;")
-    await watched.open(ui_stack.url)
-    card = await open_camera(page, ui_stack.rtsp.url(H264_NOAUDIO))
-    await canvas_moves(card, 10)
-    await expect(card.get_by_test_id("preview-format")).to_have_text(
-        "H.264 · decoded in the browser" if webcodecs else "JPEG"
-    )
-    canvas, overlay = card.locator("canvas"), card.get_by_test_id("preview-state")
-    await expect(overlay).to_contain_text(" fps", timeout=10_000)
-    frames_before, at_before = await canvas.evaluate(DRAWN)
-    shown = []
-    for _ in range(READOUTS):
-        await page.wait_for_timeout(500)  # a reading every half second: a window, not a wait
-        found = re.search(r"([\d.]+) fps", await overlay.inner_text())
-        assert found, await overlay.inner_text()
-        shown.append(float(found.group(1)))
-    frames_after, at_after = await canvas.evaluate(DRAWN)
-    drawn = (frames_after - frames_before) / ((at_after - at_before) / 1000)
-    print(f"{'h264' if webcodecs else 'jpeg'}: drawn {drawn:.2f} fps, shown {shown}")
-    assert abs(statistics.mean(shown) - drawn) <= 1.0, (drawn, shown)
     assert watched.problems == []

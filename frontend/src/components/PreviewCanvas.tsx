@@ -5,7 +5,7 @@ import { PreviewConnection, type PreviewView } from "../previewConnection";
 
 /** The live picture of one session: its own WebSocket to the previewer, drawn on a canvas.
  * The overlay says the state, which path the picture takes (H.264 decoded here, or JPEG) and
- * the frame rate this page draws (either path; the server's until the page has a figure). */
+ * the frame rate: for H.264 the frames this page drew, for JPEG the server's. */
 export function PreviewCanvas({ sessionId, name }: { sessionId: string; name: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [view, setView] = useState<PreviewView | null>(null);
@@ -19,7 +19,7 @@ export function PreviewCanvas({ sessionId, name }: { sessionId: string; name: st
   const status = view?.status ?? null;
   const state = view?.ended ? "ended" : (status?.state ?? "connecting");
   const format = view?.format ?? null;
-  const fps = view?.drawnFps ?? status?.fps;
+  const fps = format === "h264" ? view?.drawnFps : status?.fps;
   return (
     <div className="preview">
       <canvas ref={canvas} width={960} height={540} role="img" aria-label={`Live preview of ${name}`} />
