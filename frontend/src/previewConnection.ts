@@ -19,8 +19,10 @@ export type PreviewView = {
   format: PreviewFormat | null;
   /** why the page gave up on H.264, if it did */
   fallback: string | null;
-  /** frames per second this page drew (H.264 path) */
+  /** frames per second this page drew over the last window (FrameRate): what the overlay shows */
   drawnFps: number | null;
+  /** when drawnFps was measured (performance.now(), ms): its window is the 2 s before */
+  drawnAt: number | null;
 };
 
 type Picture = { source: CanvasImageSource; width: number; height: number };
@@ -33,7 +35,7 @@ export class PreviewConnection {
   private stopped = false;
   private readonly rate = new FrameRate();
   private readonly jpegs: FrameDrawer<ImageBitmap>;
-  private view: PreviewView = { status: null, ended: null, format: null, fallback: null, drawnFps: null };
+  private view: PreviewView = { status: null, ended: null, format: null, fallback: null, drawnFps: null, drawnAt: null };
   private drawn = 0;
 
   constructor(
@@ -51,7 +53,10 @@ export class PreviewConnection {
   }
 
   start(): void {
-    this.fpsTimer = setInterval(() => this.update({ drawnFps: this.rate.rate(performance.now()) }), FPS_EVERY_MS);
+    this.fpsTimer = setInterval(() => {
+      const now = performance.now();
+      this.update({ drawnFps: this.rate.rate(now), drawnAt: now });
+    }, FPS_EVERY_MS);
     this.connect();
   }
 
@@ -66,7 +71,11 @@ export class PreviewConnection {
   private connect(): void {
     if (this.stopped) return;
     const format = this.view.fallback ? "jpeg" : wantedFormat();
-    this.update({ status: this.view.status ? { ...this.view.status, state: "connecting" } : null });
+    this.rate.reset(); // a new stream, with its own join burst
+    this.update({
+      status: this.view.status ? { ...this.view.status, state: "connecting" } : null,
+      drawnFps: null,
+    });
     const socket = new WebSocket(previewUrl(window.location, this.sessionId, format));
     socket.binaryType = "arraybuffer";
     this.socket = socket;

@@ -244,3 +244,56 @@ async def test_a_viewer_that_stalls_catches_up_instead_of_playing_the_backlog(
     # Deltas go in only below MAX_QUEUE and a key unit replaces a full queue.
     assert int(page_stats["decodeQueueMax"]) <= MAX_QUEUE, page_stats
     assert watched.problems == []
+
+
+COUNT_DRAWS = """() => {
+  const draw = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+    (this.canvas.__draws ??= []).push(performance.now());
+    return draw.apply(this, args);
+  };
+}"""
+"""Every picture any canvas draws, timed on the page's clock, counted apart from the page's
+own FrameRate (it wraps the drawImage the page calls)."""
+SHOWN = "(s) => [s.textContent, Number(s.dataset.measuredAt)]"
+WINDOW_MS = 2000  # frontend/src/frameRate.ts: the figure counts the frames of the last 2 s
+READ_FOR_S = 6.0  # six of the page's one-second updates
+
+
+@pytest.mark.parametrize("webcodecs", [True, False], ids=["h264", "jpeg"])
+async def test_the_fps_shown_is_the_fps_drawn(
+    ui_stack: UiStack, watched: Watched, webcodecs: bool
+) -> None:
+    """The overlay's figure against the pictures the canvas really drew in the window it
+    names (data-measured-at), from the 25 fps simulator, on both paths. It once showed the
+    server's rate for JPEG (29.9 fps for a 25 fps camera in a compose run)."""
+    page = watched.page
+    await page.context.add_init_script(f"({COUNT_DRAWS})()")
+    if not webcodecs:
+        await page.context.add_init_script("delete window.VideoDecoder;")
+    await watched.open(ui_stack.url)
+    card = await open_camera(page, ui_stack.rtsp.url(H264_NOAUDIO))
+    await canvas_moves(card, 10)
+    await expect(card.get_by_test_id("preview-format")).to_have_text(
+        H264_LABEL if webcodecs else "JPEG"
+    )
+    figure = card.get_by_test_id("preview-fps")
+    await expect(figure).to_be_visible(timeout=10_000)  # after a whole window of pictures
+    readings: dict[float, float] = {}
+    started = time.monotonic()
+    while time.monotonic() - started < READ_FOR_S:  # a span of readings, not a wait
+        text, measured_at = await figure.evaluate(SHOWN)
+        readings[measured_at] = float(text.removesuffix(" fps"))
+        await page.wait_for_timeout(250)
+    draws: list[float] = await card.locator("canvas").evaluate("(c) => c.__draws ?? []")
+    compared = []
+    for at, shown in sorted(readings.items()):
+        drawn = sum(at - WINDOW_MS < t <= at for t in draws) * 1000 / WINDOW_MS
+        compared.append((round(at), shown, drawn))
+    print(f"{'h264' if webcodecs else 'jpeg'}: (at ms, shown, drawn) {compared}")
+    assert len(compared) >= 4, compared
+    # ± 1 fps is 2 pictures in the 2 s window: the hook times a picture just before the
+    # page's own count does, so one may fall on the other side of a window's edge.
+    assert all(abs(shown - drawn) <= 1.0 for _, shown, drawn in compared), compared
+    assert all(shown > 0 for _, shown, _ in compared), "the simulator's picture stood still"
+    assert watched.problems == []

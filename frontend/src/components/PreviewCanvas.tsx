@@ -5,7 +5,8 @@ import { PreviewConnection, type PreviewView } from "../previewConnection";
 
 /** The live picture of one session: its own WebSocket to the previewer, drawn on a canvas.
  * The overlay says the state, which path the picture takes (H.264 decoded here, or JPEG) and
- * the frame rate: for H.264 the frames this page drew, for JPEG the server's. */
+ * the frames per second this page drew on either path (none until it has drawn for a whole
+ * window: `frameRate.ts`). */
 export function PreviewCanvas({ sessionId, name }: { sessionId: string; name: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [view, setView] = useState<PreviewView | null>(null);
@@ -19,7 +20,7 @@ export function PreviewCanvas({ sessionId, name }: { sessionId: string; name: st
   const status = view?.status ?? null;
   const state = view?.ended ? "ended" : (status?.state ?? "connecting");
   const format = view?.format ?? null;
-  const fps = format === "h264" ? view?.drawnFps : status?.fps;
+  const fps = view?.drawnFps;
   return (
     <div className="preview">
       <canvas ref={canvas} width={960} height={540} role="img" aria-label={`Live preview of ${name}`} />
@@ -30,7 +31,11 @@ export function PreviewCanvas({ sessionId, name }: { sessionId: string; name: st
             {FORMAT_LABELS[format]}
           </span>
         ) : null}
-        {fps ? <span>{fps.toFixed(1)} fps</span> : null}
+        {fps != null && state !== "ended" ? (
+          <span data-testid="preview-fps" data-measured-at={view?.drawnAt ?? undefined}>
+            {fps.toFixed(1)} fps
+          </span>
+        ) : null}
       </div>
     </div>
   );
