@@ -7,6 +7,7 @@ import logging
 import re
 import time
 import uuid
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import httpx
@@ -52,27 +53,17 @@ def session_name(requested: str | None, cam: CameraUrl) -> str:
     return name or cam.host
 
 
+@dataclass(eq=False)  # a service object: identity, not value
 class SessionService:
-    def __init__(
-        self,
-        bus: Bus,
-        relays: Relays,
-        store: SessionStore,
-        admission: Admission,
-        http: httpx.AsyncClient,
-        *,
-        ffprobe: str = "ffprobe",
-        open_timeout_s: float = 15.0,
-        measurer: Measurer | None = None,
-    ) -> None:
-        self.bus = bus
-        self.relays = relays
-        self.store = store
-        self.admission = admission
-        self.http = http
-        self.ffprobe = ffprobe
-        self.open_timeout_s = open_timeout_s
-        self.measurer = measurer
+    bus: Bus
+    relays: Relays
+    store: SessionStore
+    admission: Admission
+    http: httpx.AsyncClient
+    _: KW_ONLY
+    ffprobe: str = "ffprobe"
+    open_timeout_s: float = 15.0
+    measurer: Measurer | None = None
 
     def bindings(self) -> list[Binding[Any, Any]]:
         return [

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 
 from camrec_contracts.recordings import RecordingState
 
@@ -29,22 +30,14 @@ RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 5.0
 
 
+@dataclass(eq=False)  # a service object: identity, not value
 class PartLoop:
-    def __init__(
-        self,
-        settings: RecorderSettings,
-        catalog: Catalog,
-        files: Files,
-        events: RecordingEvents,
-        finisher: Finisher,
-        stop_soon: StopSoon,
-    ) -> None:
-        self.settings = settings
-        self.catalog = catalog
-        self.files = files
-        self.events = events
-        self.finisher = finisher
-        self.stop_soon = stop_soon
+    settings: RecorderSettings
+    catalog: Catalog
+    files: Files
+    events: RecordingEvents
+    finisher: Finisher
+    stop_soon: StopSoon
 
     async def record(self, run: Running) -> None:
         """The whole recording: its parts, then its finish (``run.final``)."""

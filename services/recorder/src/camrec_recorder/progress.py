@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from camrec_contracts.events import utcnow
 
@@ -24,27 +25,20 @@ StopSoon = Callable[[str, str], None]
 """Ask for a recording to be stopped (recording id, reason) without waiting for it."""
 
 
+@dataclass(eq=False)  # a service object: identity, not value
 class ProgressFollower:
     """Called with each progress block of part ``part`` of ``run``."""
 
-    def __init__(
-        self,
-        settings: RecorderSettings,
-        run: Running,
-        part: int,
-        catalog: Catalog,
-        files: Files,
-        events: RecordingEvents,
-        stop_soon: StopSoon,
-    ) -> None:
-        self.settings = settings
-        self.run = run
-        self.part = part
-        self.catalog = catalog
-        self.files = files
-        self.events = events
-        self.stop_soon = stop_soon
-        run.part_elapsed_s = 0.0
+    settings: RecorderSettings
+    run: Running
+    part: int
+    catalog: Catalog
+    files: Files
+    events: RecordingEvents
+    stop_soon: StopSoon
+
+    def __post_init__(self) -> None:
+        self.run.part_elapsed_s = 0.0
 
     async def __call__(self, p: Progress) -> None:
         run = self.run

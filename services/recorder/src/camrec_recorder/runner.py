@@ -9,14 +9,13 @@ import asyncio
 import contextlib
 import logging
 
-from camrec_contracts.recordings import Recording, RecordingState
+from camrec_contracts.recordings import Recording
 from camrec_contracts.sessions import Session
 from camrec_runtime.bus import Bus
 
 from .catalog import ActiveLocks, Catalog, StaleRecording
 from .ffmpeg_args import needs_video_encode
 from .files import Files
-from .finalize import Drop
 from .finishing import Finisher
 from .parts import PartLoop
 from .recording_events import RecordingEvents
@@ -71,17 +70,6 @@ class Runner:
             self.capacity_freed.set()
             run.ended.set()
             run.done.set()
-
-    async def finish(
-        self,
-        rec: Recording,
-        state: RecordingState,
-        reason: str,
-        drops: list[Drop] | None = None,
-        audio_expected: bool | None = None,
-    ) -> Recording:
-        """Make the final file of a recording this worker does not run (recovery, sweep)."""
-        return await self.finisher.finish(rec, state, reason, drops, audio_expected)
 
     async def stop(
         self,

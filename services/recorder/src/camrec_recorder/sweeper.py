@@ -155,7 +155,7 @@ class Sweeper:
             log.info("recording %s changed meanwhile: left to whoever changed it", rec.id)
             return False
         try:
-            await self.runner.finish(claimed, "interrupted", reason)
+            await self.runner.finisher.finish(claimed, "interrupted", reason)
         except Exception:  # logged; the next start or sweep tries again
             log.exception("recording %s: finishing it failed", rec.id)
         return True
