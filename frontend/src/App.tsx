@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 
-import { api, type ClientConfig, isActive, type Recording, type Session } from "./api/client";
+import { api, type AuthState, type ClientConfig, isActive, type Recording, type Session } from "./api/client";
 import { RECORDING_PRESETS_S } from "./api/constants";
+import { Account } from "./components/Account";
 import { NewSession } from "./components/NewSession";
 import { Recordings } from "./components/Recordings";
 import { SessionCard } from "./components/SessionCard";
@@ -10,7 +11,13 @@ import { EventStore, eventsUrl } from "./events";
 const store = new EventStore(eventsUrl(window.location));
 const DEFAULT_DURATIONS: (number | null)[] = [...RECORDING_PRESETS_S, null];
 
-export function App() {
+type Props = {
+  /** the login, when camrec needs one (null: no login) */
+  account: AuthState | null;
+  onAccountChanged: (state: AuthState) => void;
+};
+
+export function App({ account, onAccountChanged }: Props) {
   const [config, setConfig] = useState<ClientConfig | null>(null);
   const [sessions, setSessions] = useState<Session[]>([]);
   const [limit, setLimit] = useState(3);
@@ -97,6 +104,7 @@ export function App() {
       <header className="top">
         <h1>camrec</h1>
         <p>Self-hosted camera recorder</p>
+        {account ? <Account auth={account} onChanged={onAccountChanged} /> : null}
       </header>
       {connection === "reconnecting" ? (
         <div className="banner" role="status" data-testid="reconnecting">

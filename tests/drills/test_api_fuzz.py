@@ -26,11 +26,13 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.python.asgi import shutdown_lifespans
 
 from camrec_api.app import create_app
+from camrec_api.auth.guard import protected
 from camrec_api.openapi import schema as api_schema
 from camrec_api.settings import ApiSettings
 from camrec_contracts.errors import ErrorCode
@@ -56,15 +58,22 @@ MAX_EXAMPLES = 30
 """Per operation (fewer where the inputs run out first)."""
 
 CODES = {code.value for code in ErrorCode}
+FUZZ_PASSWORD = SecretStr("nobody logs in with this")
+MAX_EXAMPLES_LOCKED = 10
+"""Per operation without a login: every case stops at the guard, so few tell as much."""
 STATUSES: Counter[tuple[str, int]] = Counter()
 
 
-def wired_app(nats: CamrecSettings, proxy: ProxySettings, recordings: Path) -> FastAPI:
+def wired_app(
+    nats: CamrecSettings, proxy: ProxySettings, recordings: Path, *, login: bool = False
+) -> FastAPI:
     """The api as ``python -m camrec_api`` builds it, plus a lifespan that connects its bus and
-    runs one proxy, one recorder worker and one previewer beside it, in the app's loop."""
-    app = create_app(
-        ApiSettings(nats_url=nats.nats_url, recordings_dir=recordings), cast(Bus, None)
-    )
+    runs one proxy, one recorder worker and one previewer beside it, in the app's loop.
+    ``login``: with the login on (as published beyond loopback), and nobody logged in."""
+    settings = ApiSettings(nats_url=nats.nats_url, recordings_dir=recordings)
+    if login:
+        settings = settings.model_copy(update={"auth": "on", "admin_password": FUZZ_PASSWORD})
+    app = create_app(settings, cast(Bus, None))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -142,6 +151,16 @@ def served(backend: Backend) -> Iterator[schemathesis.BaseSchema]:
     shutdown_lifespans()  # (schemathesis' pytest plugin does it too, after each test)
 
 
+@pytest.fixture
+def served_locked(backend: Backend) -> Iterator[schemathesis.BaseSchema]:
+    """The same with the login on and no login made: the schema is read from the app itself
+    (its /api/openapi.json needs a login too)."""
+    locked = schemathesis.openapi.from_dict(api_schema())
+    locked.app = wired_app(backend.nats, backend.proxy, backend.recordings, login=True)
+    yield locked  # its lifespan starts with the first call
+    shutdown_lifespans()
+
+
 # One test per operation, parametrized here rather than by ``@schema.parametrize()``: with
 # pytest 9.2 every item that makes gets the same node id (schemathesis 4.32 names them through
 # ``originalname``), so under xdist only one of them ran. The operations come from the schema
@@ -217,3 +236,29 @@ async def test_unreadable_body_is_invalid_request_not_limit_reached() -> None:
                 "code": "invalid_request",
                 "message": "There was an error parsing the body",
             }
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_api_fuzz_without_a_login_401_never_5xx(
+    method: str, path: str, served_locked: schemathesis.BaseSchema
+) -> None:
+    """Nobody logged in, the login on: every protected route answers 401 whatever it is sent,
+    the open ones (the login's own, /health) never 5xx."""
+    operation = served_locked[path][method]
+
+    @settings(
+        max_examples=MAX_EXAMPLES_LOCKED,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    @given(case=cases(operation))
+    def call(case: schemathesis.Case) -> None:
+        response = case.call(timeout=CALL_BOUND_S)
+        STATUSES[(f"no login: {operation.label}", response.status_code)] += 1
+        assert response.status_code < 500, (operation.label, response.text)
+        if protected(path):
+            assert response.status_code == 401, (operation.label, response.text)
+            assert response.json()["code"] == "unauthorized"
+
+    call()

@@ -28,16 +28,38 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(os.environ.get("CAMREC_SCREENSHOT_DIR", REPO / "test-artifacts" / "screenshots"))
+UI_PASSWORD = "ui test password"
+"""The UI stack runs with the login on, as camrec published beyond loopback does."""
+LOGIN_ENV = {"CAMREC_AUTH": "on", "CAMREC_ADMIN_PASSWORD": UI_PASSWORD}
 
 
 @dataclass
 class UiStack:
     stack: LocalStack
     rtsp: RtspCameras
+    password: str | None = None
+    _cookies: httpx.Cookies | None = None
 
     @property
     def url(self) -> str:
         return self.stack.url
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """A login of the tests' own for their api calls (none when the login is off)."""
+        if self._cookies is None:
+            with httpx.Client(base_url=self.url, timeout=30) as client:
+                if self.password is not None:
+                    login = client.post("/api/auth/login", json={"password": self.password})
+                    assert login.status_code == 200, login.text
+                self._cookies = client.cookies
+        return self._cookies
+
+    def api(self, timeout_s: float = 30) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=timeout_s, cookies=self.cookies)
+
+    def async_api(self, timeout_s: float = 30) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url, timeout=timeout_s, cookies=self.cookies)
 
     def member(self, name: str) -> object:
         return next(m for m in self.stack.members if m.name == name)
@@ -48,9 +70,10 @@ def ui_stack(
     tmp_path_factory: pytest.TempPathFactory, rtsp_cameras: RtspCameras
 ) -> Iterator[UiStack]:
     # The page's demo camera is the stack's democam, as in compose (deploy/democam/).
-    stack = start_own_stack(tmp_path_factory.mktemp("ui-stack"), {"CAMREC_MAX_SESSIONS": "3"})
+    env = {"CAMREC_MAX_SESSIONS": "3", **LOGIN_ENV}
+    stack = start_own_stack(tmp_path_factory.mktemp("ui-stack"), env)
     try:
-        yield UiStack(stack, rtsp_cameras)
+        yield UiStack(stack, rtsp_cameras, UI_PASSWORD)
     finally:
         stack.stop()
 
@@ -64,7 +87,7 @@ def _sessions_closed_after(request: pytest.FixtureRequest) -> Iterator[None]:
     if "ui_stack" not in request.fixturenames:
         return
     ui: UiStack = request.getfixturevalue("ui_stack")
-    with httpx.Client(base_url=ui.url, timeout=30) as client:
+    with ui.api() as client:
         for session in client.get("/api/sessions").json()["sessions"]:
             client.delete(f"/api/sessions/{session['id']}")
 
@@ -82,12 +105,19 @@ class Watched:
         logs every error response, also those the page handles and shows)."""
         self.expected.append(f"the server responded with a status of {status}")
 
-    async def open(self, url: str) -> None:
-        """Load the page and wait until it has its config (the URL field shows the demo
-        camera): a field filled before that had the demo URL put in front of the typed one
-        when the config arrived mid-fill (seen: 'rtsp://…/demortsp://127.0.0.1:9/nothing')."""
+    async def open(self, url: str, password: str | None = UI_PASSWORD) -> None:
+        """Load the page, log in if it asks (the UI stack has the login on), and wait until
+        it has its config (the URL field shows the demo camera): a field filled before that
+        had the demo URL put in front of the typed one when the config arrived mid-fill
+        (seen: 'rtsp://…/demortsp://127.0.0.1:9/nothing')."""
         await self.page.goto(url)
-        await expect(self.page.get_by_label("Camera URL")).not_to_have_value("", timeout=20_000)
+        field, login = self.page.get_by_label("Camera URL"), self.page.get_by_label("Password")
+        await expect(field.or_(login)).to_be_visible(timeout=20_000)
+        if await login.is_visible():
+            assert password is not None, "the page asks for a login"
+            await login.fill(password)
+            await self.page.get_by_role("button", name="Log in").click()
+        await expect(field).not_to_have_value("", timeout=20_000)
 
     async def screenshot(self, name: str) -> None:
         """Save the page at desktop and phone sizes (test artifacts)."""

@@ -7,7 +7,6 @@ import re
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import expect
 
@@ -156,7 +155,7 @@ async def test_the_page_recovers_by_itself_when_the_api_comes_back(
     api.proc = api.start()  # type: ignore[attr-defined]
     await expect(page.get_by_test_id("reconnecting")).to_be_hidden(timeout=15_000)
     # Events flow again: a camera opened elsewhere shows up without a reload.
-    async with httpx.AsyncClient(base_url=ui_stack.url, timeout=30) as client:
+    async with ui_stack.async_api() as client:
         response = await client.post(
             "/api/sessions", json={"url": ui_stack.rtsp.url(H264_NOAUDIO), "name": "elsewhere"}
         )
@@ -182,7 +181,7 @@ async def test_a_long_recording_shows_finalizing_then_its_end(
     await expect(progress.locator(".elapsed")).to_have_text(
         re.compile(r"^0:(0[7-9]|[1-5]\d)$"), timeout=30_000
     )
-    async with httpx.AsyncClient(base_url=ui_stack.url, timeout=10) as api:
+    async with ui_stack.async_api(10) as api:
         listed = (await api.get("/api/recordings")).json()["recordings"]
     rid = next(r["id"] for r in listed if r["session_id"] == session_id)
     partial_dir = ui_stack.stack.s.recordings_dir / ".partial"

@@ -18,7 +18,21 @@ export type Reconnect = components["schemas"]["Reconnect"];
 export type FitEstimate = components["schemas"]["FitEstimate"];
 export type StreamMeasurement = components["schemas"]["StreamMeasurement"];
 
+export type AuthState = components["schemas"]["AuthState"];
+
 export const api = createClient<paths>({ baseUrl: "" });
+
+/** Fired when the api answers 401 outside the login's own routes: the login ended (logged out
+ * elsewhere, the password changed, expired); the page shows its login form again. */
+export const LOGGED_OUT_EVENT = "camrec:logged-out";
+api.use({
+  onResponse({ request, response }) {
+    if (response.status === 401 && !new URL(request.url, window.location.href).pathname.startsWith("/api/auth")) {
+      window.dispatchEvent(new Event(LOGGED_OUT_EVENT));
+    }
+    return response;
+  },
+});
 
 /** The server's own words for a failed call ({"code", "message"} bodies), never a bare code. */
 export function errorMessage(error: unknown, response?: Response): string {

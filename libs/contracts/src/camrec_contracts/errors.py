@@ -17,6 +17,9 @@ class ErrorCode(StrEnum):
     carries it, and the api answers with it as the HTTP status (the one mapping)."""
 
     INVALID_REQUEST = "invalid_request"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    TOO_MANY_REQUESTS = "too_many_requests"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     LIMIT_REACHED = "limit_reached"
@@ -33,6 +36,9 @@ class ErrorCode(StrEnum):
 
 _STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_REQUEST: 422,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.TOO_MANY_REQUESTS: 429,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONFLICT: 409,
     ErrorCode.LIMIT_REACHED: 400,

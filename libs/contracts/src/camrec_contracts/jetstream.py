@@ -19,6 +19,10 @@ LIMITS_BUCKET = "camrec-limits"
 """KV: limits a service enforces, written by that service for every reader (key ``sessions``:
 the proxy's session limit, :class:`camrec_contracts.sessions.SessionLimit`)."""
 
+AUTH_BUCKET = "camrec-auth"
+"""KV: the page's login (:mod:`camrec_contracts.auth`): the admin password's hash and the
+digests of logged-in sessions' tokens. Only the api reads or writes it."""
+
 STREAM_IN_USE = 10058
 """JetStream's error code: "stream name already in use with a different configuration"."""
 
@@ -45,4 +49,6 @@ KV_BUCKETS: dict[str, str] = {
     ACTIVE_RECORDINGS_BUCKET: "session id -> its running recording id (one per session)",
     LIMITS_BUCKET: "limits as the service enforcing them set them; key `sessions`: `SessionLimit` "
     "(the proxy's CAMREC_MAX_SESSIONS, written at every proxy start)",
+    AUTH_BUCKET: "the page's login: key `admin`: `AdminCredential` (an argon2 hash); "
+    "`session.<sha256 of a token>`: `LoginSession` (the api's only)",
 }

@@ -33,6 +33,7 @@ async def serve(settings: ApiSettings) -> None:
     app = create_app(settings, bus)
     reads: Reads = app.state.reads
     await reads.load()  # the first page load needn't wait for it
+    await app.state.login.start()  # prints a first start's generated password
     config = uvicorn.Config(
         app,
         host=settings.api_host,

@@ -8,6 +8,9 @@ from camrec_contracts import __version__
 from camrec_runtime.bus import Bus
 
 from . import config, events, health, recordings, sessions
+from .auth import routes as auth_routes
+from .auth.guard import AuthGuard
+from .auth.login import Login
 from .errors import install_error_handlers
 from .openapi import install_openapi
 from .reads import Reads
@@ -25,6 +28,9 @@ def create_app(settings: ApiSettings, bus: Bus) -> FastAPI:
     app.state.settings = settings
     app.state.bus = bus
     app.state.reads = Reads(lambda: app.state.bus)  # loads on first use
+    app.state.login = Login(settings, lambda: app.state.bus)
+    app.add_middleware(AuthGuard, login=app.state.login)
+    app.include_router(auth_routes.router)
     app.include_router(health.router)
     app.include_router(config.router)
     app.include_router(sessions.router)

@@ -26,7 +26,11 @@ def error_response(code: ErrorCode, message: str) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     async def on_service_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, CamrecError)
-        return error_response(error.code, error.message)
+        response = error_response(error.code, error.message)
+        retry_after_s = getattr(error, "retry_after_s", None)  # auth.routes.TooManyLogins
+        if retry_after_s is not None:
+            response.headers["Retry-After"] = str(retry_after_s)
+        return response
 
     async def on_invalid(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)

@@ -31,6 +31,14 @@ class Health(BaseModel):
     message: str
 
 
+class HealthSummary(BaseModel):
+    """``/health`` without a login when one is needed: up or not, nothing about the parts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["ok", "degraded"]
+
+
 router = APIRouter()
 
 
@@ -65,15 +73,18 @@ async def check_health(bus: Bus) -> Health:
 
 @router.get(
     "/health",
-    response_model=Health,
+    response_model=Health | HealthSummary,
     responses={503: {"model": Health, "description": "NATS or a service is missing"}},
 )
-async def health(request: Request, response: Response) -> Health:
-    """200 when NATS is reachable and proxy, recorder and previewer answer a ping; else 503."""
+async def health(request: Request, response: Response) -> Health | HealthSummary:
+    """200 when NATS is reachable and proxy, recorder and previewer answer a ping; else 503.
+    When a login is needed and this request has none: only the status."""
     bus: Bus = request.app.state.bus
     result = await check_health(bus)
     if result.status != "ok":
         response.status_code = 503
+    if request.app.state.login.required and getattr(request.state, "login", None) is None:
+        return HealthSummary(status=result.status)
     return result
 
 

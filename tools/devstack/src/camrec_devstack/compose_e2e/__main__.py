@@ -110,7 +110,8 @@ def main() -> int:
 
     recorder_image = f"{PROJECT}-recorder"
     steps: list[tuple[str, Callable[[], str]]] = [
-        ("page: demo URL pre-filled (Chromium)", lambda: user_steps.page(ctx)),
+        ("login: 401 without it, the logged password", lambda: user_steps.login(ctx)),
+        ("page: log in, demo URL pre-filled (Chromium)", lambda: user_steps.page(ctx)),
         ("RTSP demo → MediaMTX", lambda: user_steps.rtsp_demo(ctx)),
         ("preview frames (WebSocket via nginx)", lambda: user_steps.preview(ctx)),
         ("20 s recording", lambda: user_steps.recording(ctx)),

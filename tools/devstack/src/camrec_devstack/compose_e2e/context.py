@@ -61,6 +61,8 @@ class Context:
     session_ids: list[str] = field(default_factory=list)
     recording_ids: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    password: str | None = None
+    """The admin password (the api's first start prints it), None while the login is off."""
 
     def __post_init__(self) -> None:
         self.http = httpx.Client(base_url=self.base_url, timeout=30)
@@ -69,6 +71,11 @@ class Context:
     @property
     def base_url(self) -> str:
         return f"http://{self.bind}:{self.http_port}"
+
+    def cookie_header(self) -> dict[str, str]:
+        """The login's cookie and the page's Origin, for a WebSocket as the browser opens it."""
+        cookies = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
+        return {"Cookie": cookies, "Origin": self.base_url} if cookies else {}
 
     # -- the api, as the page calls it ---------------------------------------------------------
     def config(self) -> dict[str, Any]:

@@ -1,14 +1,16 @@
-"""A user's journey through the page's address: the page, both demo cameras through their
+"""A user's journey through the page's address: the login, the page, both demo cameras through their
 relays, the preview, recordings judged with ffprobe, Range, the session limit."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from .context import TERMINAL, Context, describe_file, expect, ffprobe
+from .context import TERMINAL, Context, StepFailed, describe_file, expect, ffprobe
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -21,8 +23,42 @@ demo camera), the 4 s over-record that is cut off, and the finish (~1 s per minu
 measured): 60 s is ample and still fails a recording that never ends."""
 
 
+GENERATED_PASSWORD = re.compile(r"the admin password is (\S+) ")
+ANONYMOUS_PREVIEW_S = 10.0
+
+
+def login(ctx: Context) -> str:
+    """Published beyond loopback, camrec needs a login: without one the api, its events and
+    the preview sockets answer 401 and /health only up or down; the password the api's first
+    start printed (README: `docker compose logs api`) logs in."""
+    state = ctx.http.get("/api/auth").json()
+    if not state["required"]:
+        return f"no login: the page is published on {ctx.bind} only (CAMREC_AUTH unset)"
+    refused = ctx.http.get("/api/sessions")
+    expect(refused.status_code == 401, f"/api/sessions without a login: {refused.status_code}")
+    health = ctx.http.get("/health").json()
+    expect(set(health) == {"status"}, f"/health without a login says {health}")
+    for path in ("/api/events", "/ws/preview/0123456789ab"):
+        url = f"ws://{ctx.bind}:{ctx.http_port}{path}"
+        try:
+            with ws_connect(url, open_timeout=ANONYMOUS_PREVIEW_S):
+                raise StepFailed(f"{path} accepted a socket without a login")
+        except InvalidStatus as error:
+            status = error.response.status_code
+            expect(status == 401, f"{path} without a login: {status}")
+    logs = ctx.compose.run("logs", "--no-color", "api", quiet=True).stdout
+    printed = GENERATED_PASSWORD.findall(logs)
+    expect(len(printed) == 1, f"the api's log shows {len(printed)} generated passwords")
+    ctx.password = printed[0]
+    answer = ctx.http.post("/api/auth/login", json={"password": ctx.password})
+    expect(answer.status_code == 200, f"login: {answer.status_code} {answer.text}")
+    expect(ctx.http.get("/api/sessions").status_code == 200, "no /api/sessions with a login")
+    return "401 without a login (api, both sockets); the api log's password logs in"
+
+
 def page(ctx: Context) -> str:
-    """The page in Chromium: it loads and its URL field holds the demo camera."""
+    """The page in Chromium: it loads (logging in when it asks) and its URL field holds the
+    demo camera."""
     from playwright.sync_api import sync_playwright
 
     want = ctx.config()["demo_camera"]["rtsp_url"]
@@ -32,6 +68,9 @@ def page(ctx: Context) -> str:
         try:
             tab = browser.new_page()
             tab.goto(ctx.base_url)
+            if ctx.password is not None:
+                tab.get_by_label("Password").fill(ctx.password, timeout=20_000)
+                tab.get_by_role("button", name="Log in").click()
             field = tab.locator('input[name="url"]')
             field.wait_for(timeout=20_000)
             tab.wait_for_function(
@@ -73,7 +112,7 @@ def preview(ctx: Context) -> str:
     url = f"ws://{ctx.bind}:{ctx.http_port}/ws/preview/{sid}"
     frames, first_at, start = 0, 0.0, time.monotonic()
     counted_from = start
-    with ws_connect(url, open_timeout=20) as ws:
+    with ws_connect(url, open_timeout=20, additional_headers=ctx.cookie_header()) as ws:
         while frames < 50:
             message = ws.recv(timeout=20)
             if isinstance(message, bytes) and message:
