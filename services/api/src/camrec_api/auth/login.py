@@ -39,7 +39,7 @@ class Login:
                 if generated is not None:
                     log.warning(
                         "first start: the admin password is %s (shown this once; change it "
-                        "in the page: Account, or set CAMREC_ADMIN_PASSWORD)",
+                        "in the page: Change password, top right; or set CAMREC_ADMIN_PASSWORD)",
                         generated,
                     )
                 self._store = store
