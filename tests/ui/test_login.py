@@ -57,3 +57,21 @@ async def test_a_login_ended_elsewhere_brings_the_form_back(
     await page.get_by_role("button", name="Open", exact=True).click()
     await expect(page.get_by_label("Password")).to_be_visible(timeout=10_000)
     assert watched.problems == []
+
+
+async def test_a_page_opened_while_the_api_is_down_comes_up_with_it(
+    ui_stack: UiStack, watched: Watched
+) -> None:
+    """As right after `docker compose up`: nginx serves the page, the api does not answer
+    yet (502). The page says so and keeps asking; the login form comes once the api is up."""
+    page = watched.page
+    api = ui_stack.member("api")
+    api.proc.proc.kill()  # type: ignore[attr-defined]
+    api.proc.proc.wait(10)  # type: ignore[attr-defined]
+    watched.expect_error_response(502)
+    await page.goto(ui_stack.url)
+    await expect(page.get_by_role("alert")).to_contain_text("(trying again)", timeout=10_000)
+    api.proc = api.start()  # type: ignore[attr-defined]
+    await expect(page.get_by_label("Password")).to_be_visible(timeout=20_000)
+    watched.problems = [p for p in watched.problems if "status of 502" not in p]
+    assert watched.problems == []
