@@ -37,7 +37,7 @@ def test_render_replaces_ours_and_keeps_nginx_variables() -> None:
     assert "listen 127.0.0.1:18000;" in text
     assert "set $camrec_api http://127.0.0.1:18001;" in text
     assert "resolver 127.0.0.11 valid=5s;" in text
-    assert "$http_upgrade" in text and "$host" in text
+    assert "$http_upgrade" in text and "$http_host" in text
 
 
 def test_missing_value_is_an_error() -> None:
