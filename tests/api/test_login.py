@@ -19,7 +19,7 @@ from camrec_api.auth.guard import COOKIE
 from camrec_api.settings import ApiSettings
 from camrec_contracts.jetstream import AUTH_BUCKET
 from camrec_contracts.settings import CamrecSettings
-from camrec_runtime.bus import Bus
+from camrec_runtime.bus import Bus, connect
 from tests.fixtures.api_server import api_on_uvicorn
 
 PASSWORD = "correct horse battery"
@@ -222,3 +222,22 @@ async def test_no_password_or_token_is_written_to_logs_or_kv(
     assert b"argon2id" in seen, "the hash is there"
     for secret in (first, new, token):
         assert secret.encode() not in seen
+
+
+async def test_while_nats_is_away_the_login_cannot_be_checked_503(
+    nats_settings: CamrecSettings,
+) -> None:
+    """The logins live in KV: with NATS gone a protected route answers 503 at once (as the
+    api's reads do), never 500; /health still says degraded."""
+    own = await connect(nats_settings, "camrec-api")
+    app = create_app(api_settings(nats_settings), own)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        assert (await log_in(client)).status_code == 200
+        await own.nc.close()
+        away = await client.get("/api/recordings")
+        assert away.status_code == 503, away.text
+        assert away.json()["code"] == "unavailable"
+        assert away.json()["message"].startswith("cannot check the login: NATS is unreachable")
+        health = await client.get("/health")
+        assert health.status_code == 503 and health.json() == {"status": "degraded"}

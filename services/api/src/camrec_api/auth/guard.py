@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from camrec_contracts.errors import ErrorCode, ErrorReply
 
-from .login import Login
+from .login import Login, LoginUnavailable
 
 COOKIE = "camrec_session"
 OPEN_PATHS = frozenset({"/api/auth", "/api/auth/login"})
@@ -76,7 +76,14 @@ class AuthGuard:
             await deny(scope, send, ErrorCode.FORBIDDEN, message)
             return
         token = cookie_token(scope)
-        session = await self.login.session(token) if token else None
+        try:
+            session = await self.login.session(token) if token else None
+        except LoginUnavailable as error:
+            if protected(scope["path"]):  # as the api's reads answer while NATS is away
+                message = f"cannot check the login: {error}"
+                await deny(scope, send, ErrorCode.UNAVAILABLE, message)
+                return
+            session = None  # /health says NATS is away, as without a login
         if session is None and protected(scope["path"]):
             message = "log in first: this camrec needs a login (POST /api/auth/login)"
             await deny(scope, send, ErrorCode.UNAUTHORIZED, message)

@@ -8,6 +8,8 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+import nats.errors
+
 from camrec_contracts.auth import LoginSession
 from camrec_contracts.jetstream import AUTH_BUCKET
 from camrec_runtime.bus import Bus
@@ -18,6 +20,10 @@ from .login_limit import LoginLimit
 from .login_store import LoginStore
 
 log = logging.getLogger(__name__)
+
+
+class LoginUnavailable(Exception):
+    """The login can't be checked: NATS (where the logins are kept) is away or not answering."""
 
 
 class Login:
@@ -51,4 +57,9 @@ class Login:
             await self.store()
 
     async def session(self, token: str) -> LoginSession | None:
-        return await (await self.store()).session(token)
+        if not self._bus().connected:  # fail at once, not after a KV request's time-out
+            raise LoginUnavailable("NATS is unreachable (the api reconnects by itself)")
+        try:
+            return await (await self.store()).session(token)
+        except (nats.errors.Error, OSError) as error:  # nats' TimeoutError is an OSError
+            raise LoginUnavailable(f"NATS did not answer ({type(error).__name__})") from error
