@@ -242,14 +242,14 @@ class Bench:
         await self.http.delete(f"/api/sessions/{a}")
 
     async def preview_stats(self) -> PreviewerStats:
-        nc = await nats.connect(self.stack.s.local_nats_url)
+        nc = await nats.connect(self.stack.ops_nats_url)
         try:
             return await call(nc, PREVIEW_STATS, PreviewStatsRequest())
         finally:
             await nc.close()
 
     async def wait_no_capture(self, timeout_s: float = 30) -> None:
-        nc = await nats.connect(self.stack.s.local_nats_url)
+        nc = await nats.connect(self.stack.ops_nats_url)
         try:
             deadline = time.monotonic() + timeout_s
             while (await call(nc, PREVIEW_STATS, PreviewStatsRequest())).sessions:

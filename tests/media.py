@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from camrec_devstack.paths import binary
+from tests.relay_reader import TEST_RELAY_READER
 
 
 def _input_args(source: str) -> list[str]:
@@ -15,7 +16,10 @@ def _input_args(source: str) -> list[str]:
 
 
 def ffprobe_json(source: str, args: Sequence[str], timeout_s: float = 30) -> dict[str, Any]:
-    argv = [binary("ffprobe"), "-v", "error", *_input_args(source), *args, "-of", "json", source]
+    """An RTSP ``source`` is read as camrec's readers read a relay: with the read user (the
+    tests' relays want it; a camera simulator asks no one)."""
+    url = TEST_RELAY_READER.url(source) if source.startswith("rtsp://") else source
+    argv = [binary("ffprobe"), "-v", "error", *_input_args(source), *args, "-of", "json", url]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s)
     if result.returncode != 0:
         raise AssertionError(f"ffprobe {source} failed: {result.stderr.strip()}")

@@ -22,11 +22,14 @@ import jsonschema
 import pytest
 import yaml
 
+from camrec_contracts.nats_users import OPS_USER, SERVICE_USERS
+from camrec_contracts.relay_access import RELAY_READ_USER
 from camrec_contracts.services import SERVICES
 from camrec_contracts.settings import ENV_PREFIX, CamrecSettings
 from camrec_devstack.nginx import TEMPLATE, TEMPLATE_VARS
 from camrec_devstack.paths import REPO
 from camrec_runtime.bus import Bus
+from camrec_runtime.credentials import READ_PASSWORD_MARK, StackCredentials
 from camrec_runtime.liveness import LivenessSettings
 
 SHARED_CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
@@ -56,7 +59,15 @@ def _compose() -> dict[str, Any]:
 
 COMPOSE = _compose()
 SERVICES_CFG: dict[str, dict[str, Any]] = COMPOSE["services"]
-LONG_RUNNING = [name for name, svc in SERVICES_CFG.items() if not svc.get("profiles")]
+ONE_SHOT = {"credentials"}
+"""Runs once before the others (``service_completed_successfully``) and exits."""
+LONG_RUNNING = [
+    name for name, svc in SERVICES_CFG.items() if not svc.get("profiles") and name not in ONE_SHOT
+]
+CREDENTIALS = StackCredentials(Path("/run/camrec"))
+"""Where the credentials service writes (its volume's mount point in every service)."""
+READERS = {"proxy", "recorder", "previewer"}
+"""The services that read the relays' RTSP."""
 
 
 def _settings_class(service: str) -> type[CamrecSettings]:
@@ -223,7 +234,7 @@ def test_named_volumes_are_declared_and_bind_sources_exist() -> None:
                     assert (REPO / source).exists(), f"{name}: {source} is not in the repo"
             else:
                 used.add(source)
-    assert used == declared == {"nats-data", "go2rtc-config"}
+    assert used == declared == {"nats-data", "go2rtc-config", "credentials"}
 
 
 def test_long_running_services_restart_and_have_a_healthcheck() -> None:
@@ -249,7 +260,8 @@ def test_start_order_without_waiting_on_health() -> None:
     for name, svc in SERVICES_CFG.items():
         for dep, cond in (svc.get("depends_on") or {}).items():
             assert dep in SERVICES_CFG, f"{name} depends on unknown {dep}"
-            assert cond.get("condition") == "service_started", f"{name} waits on {dep}'s {cond}"
+            wanted = "service_completed_successfully" if dep in ONE_SHOT else "service_started"
+            assert cond.get("condition") == wanted, f"{name} waits on {dep}'s {cond}"
 
 
 def test_healthchecks_are_cheap_when_idle() -> None:
@@ -322,7 +334,10 @@ def test_python_target_runs_its_package(service: str) -> None:
 
 
 @pytest.mark.parametrize("service", sorted(PYTHON_SERVICES))
-def test_environment_names_real_settings(service: str) -> None:
+def test_environment_names_real_settings(
+    service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CAMREC_RELAY_READ_PASSWORD")  # the tests' own (tests.relay_reader)
     cls = _settings_class(service)
     env = _env(service)
     values = {}
@@ -332,6 +347,10 @@ def test_environment_names_real_settings(service: str) -> None:
         assert field_name in cls.model_fields, f"{service}: {key} is not in {cls.__name__}"
         # `${NAME:-default}`: what Compose gives when the user sets nothing
         values[field_name] = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+        if key.endswith("_FILE"):  # the credentials volume's: here, a file with a password
+            assert Path(value).is_relative_to(CREDENTIALS.root), f"{service}: {key}"
+            values[field_name] = str(tmp_path / "password")
+    (tmp_path / "password").write_text("stand-in\n")
     cls(**values)  # and the values validate
     assert env["CAMREC_NATS_URL"] == "nats://nats:4222"
 
@@ -449,8 +468,9 @@ def test_proxy_reaches_mediamtx_as_configured() -> None:
     assert conf["rtspTransports"] == ["tcp"]
     assert f"{BIND}:8554:{_port(rtsp_url)}" in SERVICES_CFG["mediamtx"]["ports"]
     mediamtx = SERVICES_CFG["mediamtx"]
-    assert _mounts("mediamtx")["/mediamtx.yml"] == "./deploy/mediamtx/mediamtx.yml"
-    assert mediamtx["command"] == ["/mediamtx.yml"]
+    # the template as the credentials service completes it (test_credentials_… below)
+    assert mediamtx["command"] == [str(CREDENTIALS.mediamtx_config)]
+    assert _mounts("mediamtx")[str(CREDENTIALS.root)] == "credentials"
     test = " ".join(_healthcheck_test("mediamtx") or [])
     assert f"http://127.0.0.1:{_port(api_url)}/v3/" in test
 
@@ -475,6 +495,17 @@ def test_mediamtx_config_uses_real_keys() -> None:
     # restricted to loopback (MediaMTX's default), and the API port is never published.
     api_users = [u for u in conf["authInternalUsers"] if {"action": "api"} in u["permissions"]]
     assert api_users and all(u["ips"] == [] for u in api_users)
+    # RTSP: only the read user reads, and no one publishes (camrec's paths pull).
+    readers = [u for u in conf["authInternalUsers"] if u not in api_users]
+    assert readers == [
+        {
+            "user": RELAY_READ_USER,
+            "pass": READ_PASSWORD_MARK,
+            "ips": [],
+            "permissions": [{"action": "read", "path": ""}],
+        }
+    ]
+    assert all(p["action"] == "api" for u in api_users for p in u["permissions"])
     assert all(not spec.endswith(":9997") for spec in SERVICES_CFG["mediamtx"].get("ports", []))
     for protocol in ("rtmp", "hls", "webrtc", "srt"):
         assert conf[protocol] is False, f"{protocol} should be off"
@@ -487,7 +518,9 @@ def test_proxy_reaches_go2rtc_as_configured() -> None:
     files = [c for c in _option(argv, "-config") if not c.startswith("{")]
     inline = [json.loads(c) for c in _option(argv, "-config") if c.startswith("{")]
     # go2rtc saves streams added over its API into the first config file: on the volume.
-    assert files == ["/config/go2rtc.yaml"] and _mounts("go2rtc")["/config"] == "go2rtc-config"
+    assert files == ["/config/go2rtc.yaml", str(CREDENTIALS.go2rtc_config)]  # + the read user
+    assert _mounts("go2rtc")["/config"] == "go2rtc-config"
+    assert _mounts("go2rtc")[str(CREDENTIALS.root)] == "credentials"
     conf: dict[str, Any] = {}
     for part in inline:
         conf.update(part)
@@ -576,7 +609,71 @@ def test_template_placeholders_are_set_and_nginx_variables_are_not() -> None:
 def test_nats_box_is_an_ops_tool() -> None:
     box = SERVICES_CFG["nats-box"]
     assert box["profiles"] == ["ops"]
-    assert box["environment"]["NATS_URL"] == _env("proxy")["CAMREC_NATS_URL"]
+    # the ops user, as the NATS CLI's selected context (test_credentials_… checks its URL)
+    assert box["environment"] == {"XDG_CONFIG_HOME": str(CREDENTIALS.natscli_home)}
+    assert _mounts("nats-box") == {str(CREDENTIALS.root): "credentials"}
+    assert box["volumes"] == [f"credentials:{CREDENTIALS.root}:ro"]
+
+
+# -- credentials ---------------------------------------------------------------------------
+def test_credentials_are_made_first_and_read_where_they_are_written(tmp_path: Path) -> None:
+    """The one-shot credentials service writes the volume (run here as compose runs it, into
+    a folder), and each user reads what is its own from the mount point it was written at."""
+    job = SERVICES_CFG["credentials"]
+    argv = [str(a) for a in job["command"]]
+    assert argv[:3] == ["python", "-m", "camrec_runtime.credentials"]
+    assert argv[3] == str(CREDENTIALS.root)
+    template = _option(argv, "--mediamtx-template")[0]
+    mounts = _mounts("credentials")
+    assert mounts[str(CREDENTIALS.root)] == "credentials"
+    assert mounts[template] == "./deploy/mediamtx/mediamtx.yml"
+    assert job["restart"] == "no" and job["user"] == "0:0"
+    assert ("build" in job) and job["build"]["target"] in PYTHON_SERVICES  # has the package
+    for name in ("nats", "mediamtx", "go2rtc"):  # they start on its files
+        assert SERVICES_CFG[name]["depends_on"]["credentials"] == {
+            "condition": "service_completed_successfully"
+        }
+    for name, svc in SERVICES_CFG.items():
+        if name != "credentials" and str(CREDENTIALS.root) in _mounts(name):
+            assert f"credentials:{CREDENTIALS.root}:ro" in svc["volumes"], name
+    # NATS: no connection without a user; each service as its own.
+    nats_argv = [str(a) for a in SERVICES_CFG["nats"]["command"]]
+    assert _option(nats_argv, "-c") == [str(CREDENTIALS.nats_auth_conf)]
+    assert _mounts("nats")[str(CREDENTIALS.root)] == "credentials"
+    assert sorted(PYTHON_SERVICES) == sorted(SERVICE_USERS)
+    for name in PYTHON_SERVICES:
+        env = _env(name)
+        assert env["CAMREC_NATS_USER"] == name
+        assert env["CAMREC_NATS_PASSWORD_FILE"] == str(CREDENTIALS.nats_password_file(name))
+        relay = {k: v for k, v in env.items() if k.startswith("CAMREC_RELAY_READ_")}
+        assert relay == (
+            {
+                "CAMREC_RELAY_READ_USER": RELAY_READ_USER,
+                "CAMREC_RELAY_READ_PASSWORD_FILE": str(CREDENTIALS.relay_read_password_file),
+            }
+            if name in READERS
+            else {}
+        )
+    # What the job writes, at those paths (its module run on a folder, as in the container).
+    from camrec_runtime.credentials import main
+
+    root = tmp_path / "credentials"
+    assert main([str(root), "--mediamtx-template", str(REPO / template.lstrip("/"))]) != 0
+    source = mounts[template].removeprefix("./")
+    assert main([str(root), "--mediamtx-template", str(REPO / source)]) == 0
+    written = StackCredentials(root)
+    for user in (*SERVICE_USERS, OPS_USER):
+        assert written.nats_password(user)
+    conf = yaml.safe_load(written.mediamtx_config.read_text())
+    reader = conf["authInternalUsers"][0]
+    assert (reader["user"], reader["pass"]) == (RELAY_READ_USER, written.relay_reader.password)
+    context = written.natscli_home / "nats" / "context"
+    chosen = (written.natscli_home / "nats" / "context.txt").read_text()
+    ops = json.loads((context / f"{chosen}.json").read_text())
+    assert (ops["url"], ops["user"]) == (_env("proxy")["CAMREC_NATS_URL"], OPS_USER)
+    again = {user: written.nats_password(user) for user in SERVICE_USERS}
+    assert main([str(root), "--mediamtx-template", str(REPO / source)]) == 0
+    assert {user: written.nats_password(user) for user in SERVICE_USERS} == again  # kept
 
 
 # -- the build context --------------------------------------------------------------------

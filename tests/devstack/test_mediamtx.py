@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from camrec_devstack.mediamtx import MEDIAMTX_CONFIG, MediaMTXConfig, mediamtx_env, start_mediamtx
+from camrec_devstack.mediamtx import MEDIAMTX_CONFIG, mediamtx_env, start_mediamtx
 from camrec_devstack.paths import REPO
-from camrec_devstack.procs import free_port
+from tests.fixtures.mediamtx import own_mediamtx_config
 
 SERVERS = ("api", "rtsp", "rtmp", "hls", "webrtc", "srt", "moq", "metrics", "pprof", "playback")
 """MediaMTX 1.20's servers, each turned on or off by a global key of its name."""
@@ -17,15 +17,16 @@ SERVERS = ("api", "rtsp", "rtmp", "hls", "webrtc", "srt", "moq", "metrics", "ppr
 
 def test_the_config_is_composes_and_the_runner_moves_each_listener_it_turns_on() -> None:
     compose = yaml.safe_load((REPO / "compose.yaml").read_text())
+    # compose's credentials service completes this file for MediaMTX, as start_mediamtx does
     assert (
-        "./deploy/mediamtx/mediamtx.yml:/mediamtx.yml:ro"
-        in compose["services"]["mediamtx"]["volumes"]
+        "./deploy/mediamtx/mediamtx.yml:/templates/mediamtx.yml:ro"
+        in compose["services"]["credentials"]["volumes"]
     )
     conf = yaml.safe_load(MEDIAMTX_CONFIG.read_text())
     on = {name for name in SERVERS if conf.get(name) is True}
     assert on == {"api", "rtsp"}, on
     assert conf["rtspTransports"] == ["tcp"]  # no UDP listeners (rtpAddress, rtcpAddress)
-    env = mediamtx_env(MediaMTXConfig(api_port=1, rtsp_port=2))
+    env = mediamtx_env(own_mediamtx_config(api_port=1, rtsp_port=2))
     assert env == {"MTX_APIADDRESS": "127.0.0.1:1", "MTX_RTSPADDRESS": "127.0.0.1:2"}
     assert {f"MTX_{name.upper()}ADDRESS" for name in on} == set(env)
 
@@ -50,13 +51,13 @@ def _listening(pid: int) -> set[tuple[str, str]]:
 
 
 def test_it_listens_only_where_told(tmp_path: Path) -> None:
-    cfg = MediaMTXConfig(api_port=free_port(), rtsp_port=free_port())
+    cfg = own_mediamtx_config()
     proc = start_mediamtx(cfg, tmp_path, log_file=tmp_path / "mediamtx.log")
     try:
         assert _listening(proc.pid) == {
             ("tcp", f"127.0.0.1:{cfg.api_port}"),
             ("tcp", f"127.0.0.1:{cfg.rtsp_port}"),
         }
-        assert f"configuration loaded from {MEDIAMTX_CONFIG}" in proc.tail()
+        assert f"configuration loaded from {tmp_path / 'mediamtx.yml'}" in proc.tail()
     finally:
         proc.stop()

@@ -39,7 +39,7 @@ from camrec_contracts.errors import ErrorCode
 from camrec_contracts.services import PREVIEWER
 from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.go2rtc import Go2RTCConfig, start_go2rtc
-from camrec_devstack.mediamtx import MediaMTXConfig, start_mediamtx
+from camrec_devstack.mediamtx import start_mediamtx
 from camrec_devstack.natsd import NatsServerConfig, start_nats_server
 from camrec_devstack.procs import free_port
 from camrec_previewer.__main__ import worker_factory as previewer_factory
@@ -47,6 +47,7 @@ from camrec_previewer.settings import PreviewerSettings
 from camrec_proxy.settings import ProxySettings
 from camrec_runtime.bus import Bus, connect
 from tests.fixtures.inprocess import InProcess
+from tests.fixtures.mediamtx import own_mediamtx_config
 from tests.fixtures.proxy import Proxies
 from tests.recordings.conftest import Recorders
 
@@ -114,7 +115,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     tmp = tmp_path_factory.mktemp("fuzz")
     nats_cfg = NatsServerConfig(port=free_port(), monitor_port=free_port(), store_dir=tmp / "js")
     relay = Go2RTCConfig(api_port=free_port(), rtsp_port=free_port())
-    rtsp_relay = MediaMTXConfig(api_port=free_port(), rtsp_port=free_port())
+    rtsp_relay = own_mediamtx_config()
     nats = start_nats_server(nats_cfg, log_file=tmp / "nats-server.log")
     go2rtc = start_go2rtc(relay, tmp / "go2rtc", log_file=tmp / "go2rtc.log")
     mediamtx = start_mediamtx(rtsp_relay, tmp / "mediamtx", log_file=tmp / "mediamtx.log")

@@ -243,7 +243,7 @@ def stack(tmp_path: Path, rtsp_cameras: RtspCameras) -> Iterator[LocalStack]:
 @pytest.fixture
 async def events(stack: LocalStack) -> AsyncIterator[ProgressLog]:
     log = ProgressLog()
-    nc: Client = await nats.connect(stack.s.local_nats_url, max_reconnect_attempts=-1)
+    nc: Client = await nats.connect(stack.ops_nats_url, max_reconnect_attempts=-1)
     sub = await subscribe_events(nc, log.on_event, f"{RECORDING_EVENTS.prefix}.*")
     try:
         yield log

@@ -22,6 +22,7 @@ from camrec_devstack.procs import ManagedProcess, free_port
 from camrec_runtime.bus import Bus
 from camrec_runtime.rpc import call
 from tests.fixtures.proxy import Proxies
+from tests.relay_reader import reader_env
 
 
 @dataclass
@@ -44,6 +45,7 @@ class PreviewerProcess:
 
 def previewer_env(nats: NatsServerConfig, port: int, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMREC_")}
+    env.update(reader_env())  # the relays want the read user
     env.update(CAMREC_NATS_URL=nats.url, CAMREC_PREVIEWER_PORT=str(port), PYTHONUNBUFFERED="1")
     env.update({f"CAMREC_{k.upper()}": v for k, v in settings.items()})
     return env

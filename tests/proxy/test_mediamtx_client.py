@@ -19,7 +19,7 @@ from camrec_devstack.procs import free_port
 from camrec_proxy.relay_clients import RelayError
 from camrec_proxy.relay_clients.mediamtx import MediaMTXClient
 from camrec_proxy.relays import MediaMTXRelay
-from tests.fixtures.mediamtx import mediamtx_get, mediamtx_path
+from tests.fixtures.mediamtx import mediamtx_get, mediamtx_path, own_mediamtx_config
 from tests.media import codecs, probe_streams
 from tests.polling import poll
 
@@ -108,7 +108,7 @@ async def test_unreachable_api_is_a_relay_error_without_credentials() -> None:
 
 async def test_a_hung_api_is_a_relay_error_within_the_call_time_out(tmp_path: Path) -> None:
     """MediaMTX stopped (SIGSTOP): its API takes the connection and never answers."""
-    cfg = MediaMTXConfig(api_port=free_port(), rtsp_port=free_port())
+    cfg = own_mediamtx_config()
     proc = start_mediamtx(cfg, tmp_path / "hung")
     try:
         os.kill(proc.pid, signal.SIGSTOP)

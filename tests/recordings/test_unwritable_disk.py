@@ -36,6 +36,7 @@ from tests.fixtures.disk import small_disk
 from tests.media import probe_frame_times
 from tests.polling import poll
 from tests.recordings.conftest import TERMINAL, open_session, wait_for, wait_recorded
+from tests.relay_reader import reader_env
 
 IMAGE_UID = 10001
 """The recorder image's user (deploy/python/Dockerfile), as the docs' ``docker run`` runs it."""
@@ -66,6 +67,7 @@ def recorder_argv(uid: int | None) -> list[str]:
 
 def recorder_env(nats_url: str, root: Path, home: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMREC_")}
+    env.update(reader_env())  # the relays want the read user
     env.update(
         HOME=str(home),
         CAMREC_NATS_URL=nats_url,

@@ -16,6 +16,7 @@ from camrec_runtime.bus import Bus
 from camrec_runtime.ping import ping_service
 from tests.media import ffprobe_json
 from tests.polling import poll
+from tests.relay_reader import reader_env
 
 ANSWER_WITHIN_S = CamrecSettings.model_fields["nats_connect_wait_s"].default + 10
 """A worker keeps trying to reach NATS for ``nats_connect_wait_s`` (30 s) and then exits;
@@ -26,6 +27,7 @@ def worker(
     nats: CamrecSettings, root: Path, worker_id: str = "crashy", **settings: str
 ) -> ManagedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMREC_")}
+    env.update(reader_env())  # the relays want the read user
     env.update(
         CAMREC_NATS_URL=nats.nats_url,
         CAMREC_RECORDINGS_DIR=str(root),

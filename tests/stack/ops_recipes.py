@@ -10,6 +10,7 @@ to the stack's. The real output must show the same ``camrec…`` names, the same
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -69,6 +70,8 @@ def json_objects(text: str) -> list[dict[str, Any]]:
 class Runner:
     nats_url: str
     democam_port: int
+    login: dict[str, str]
+    """``NATS_USER``/``NATS_PASSWORD``: the ops user, as docs/ops.md says to set them."""
     ids: dict[str, str] = field(default_factory=dict)
 
     def command_line(self, recipe: Recipe) -> list[str]:
@@ -80,7 +83,11 @@ class Runner:
 
     def run(self, recipe: Recipe, timeout_s: float = 60) -> str:
         result = subprocess.run(
-            self.command_line(recipe), capture_output=True, text=True, timeout=timeout_s
+            self.command_line(recipe),
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            env=os.environ | self.login,
         )
         assert result.returncode == 0, f"{recipe.command}: {result.stderr}"
         real = result.stdout + result.stderr

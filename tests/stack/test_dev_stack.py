@@ -40,6 +40,12 @@ class DevStack:
     mediamtx_api_url: str
     mediamtx_rtsp_port: int
 
+    @property
+    def ops_login(self) -> dict[str, str]:
+        """The NATS CLI's ops user, as docs/ops.md and ./scripts/dev say to set it."""
+        password = (self.state_dir / "credentials" / "nats" / "ops.password").read_text()
+        return {"NATS_USER": "ops", "NATS_PASSWORD": password.strip()}
+
 
 def _pgid(pid: str) -> int:
     stat = Path(f"/proc/{pid}/stat").read_text()
@@ -160,14 +166,28 @@ async def test_preview_websocket_through_nginx(dev_stack: DevStack) -> None:
         assert ws.close_code == 4404
 
 
+def test_nats_cli_without_a_user_is_refused(dev_stack: DevStack) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NATS_")}
+    nats = [binary("nats"), "--server", dev_stack.nats_url]
+    refused = subprocess.run(
+        [*nats, "micro", "ls"], capture_output=True, text=True, timeout=20, env=env
+    )
+    assert refused.returncode != 0
+    assert "Authorization Violation" in refused.stderr, refused.stderr
+    assert "NATS_USER=ops" in dev_stack.log.read_text()  # ./scripts/dev says how
+
+
 def test_nats_cli_micro_ls_lists_the_three_services(dev_stack: DevStack) -> None:
     nats = [binary("nats"), "--server", dev_stack.nats_url]
-    table = subprocess.run([*nats, "micro", "ls"], capture_output=True, text=True, timeout=20)
+    env = os.environ | dev_stack.ops_login
+    table = subprocess.run(
+        [*nats, "micro", "ls"], capture_output=True, text=True, timeout=20, env=env
+    )
     assert table.returncode == 0, table.stderr
     for name in SERVICES:
         assert name in table.stdout
     as_json = subprocess.run(
-        [*nats, "micro", "ls", "--json"], capture_output=True, text=True, timeout=20
+        [*nats, "micro", "ls", "--json"], capture_output=True, text=True, timeout=20, env=env
     )
     assert as_json.returncode == 0, as_json.stderr
     names = sorted(item["name"] for item in json.loads(as_json.stdout))
@@ -182,7 +202,7 @@ def test_ops_doc_has_recipes() -> None:
 
 def test_every_nats_command_in_ops_doc_works(dev_stack: DevStack) -> None:
     """Every documented command, in order, against this stack and its democam."""
-    runner = Runner(dev_stack.nats_url, dev_stack.democam_rtsp_port)
+    runner = Runner(dev_stack.nats_url, dev_stack.democam_rtsp_port, dev_stack.ops_login)
     for recipe in recipes():
         real = runner.run(recipe)
         problems = shape_problems(recipe, real, runner.ids)

@@ -18,6 +18,7 @@ from .jetstream import (
     EVENTS_SUBJECTS,
     KV_BUCKETS,
 )
+from .nats_users import OPS_USER, permissions
 from .services import QUEUE_GROUP, SERVICES
 
 HEADER = """# NATS map
@@ -46,6 +47,31 @@ def _model_table(model: type[BaseModel]) -> list[str]:
         required = "yes" if field.is_required() else "no"
         lines.append(f"| `{name}` | `{_type_name(field.annotation)}` | {required} |")
     return [*lines, ""]
+
+
+def _subjects(subjects: tuple[str, ...]) -> str:
+    return ", ".join(f"`{s}`" for s in subjects) or "-"
+
+
+def _users() -> list[str]:
+    out = [
+        "",
+        "## Users",
+        "",
+        "No connection without a user (compose and the local stack; passwords made at the first",
+        "start: docs/compose.md, \"Credentials\"). Each service connects as its own user and",
+        "may publish and subscribe only to these subjects; it answers requests it was sent",
+        f"(`allow_responses`). `{OPS_USER}` is the NATS CLI's (docs/ops.md) and may do anything.",
+        "",
+        "| user | publish | not publish | subscribe |",
+        "| --- | --- | --- | --- |",
+    ]
+    for user, perms in permissions().items():
+        out.append(
+            f"| `{user}` | {_subjects(perms.publish)} | {_subjects(perms.publish_deny)} | "
+            f"{_subjects(perms.subscribe)} |"
+        )
+    return out
 
 
 def render() -> str:
@@ -99,6 +125,7 @@ def render() -> str:
     out += [f"| `{t.prefix}.<key>` | `{t.model.__name__}` | {t.summary} |" for t in TOPICS]
     out += ["", "## JetStream KV buckets", "", "| bucket | holds |", "| --- | --- |"]
     out += [f"| `{bucket}` | {what} |" for bucket, what in KV_BUCKETS.items()]
+    out += _users()
     out += ["", "## Messages", ""]
     for model in all_models():
         out += _model_table(model)

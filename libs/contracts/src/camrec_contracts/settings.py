@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .relay_access import RelayReader
 
 ENV_PREFIX = "CAMREC_"
 
@@ -35,6 +46,7 @@ class CamrecSettings(BaseSettings):
     """Settings every service has. Subclasses add their own fields."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+    _nats_secret: str | None = PrivateAttr(default=None)
 
     nats_url: str = Field(
         default="nats://127.0.0.1:4222",
@@ -45,9 +57,38 @@ class CamrecSettings(BaseSettings):
         gt=0,
         description="How long a service keeps retrying its first NATS connection.",
     )
+    nats_user: str = Field(
+        default="",
+        description="NATS user (compose: the service's own, with only the subjects it needs; "
+        "empty: connect without one).",
+    )
+    nats_password: SecretStr | None = Field(
+        default=None, description="The NATS user's password (or CAMREC_NATS_PASSWORD_FILE)."
+    )
+    nats_password_file: Path | None = Field(
+        default=None,
+        description="File holding the NATS user's password (compose: /run/camrec/nats/<user>"
+        ".password, made at the first start).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level."
     )
+
+    @model_validator(mode="after")
+    def _nats_login(self) -> CamrecSettings:
+        self._nats_secret = secret_setting(
+            "nats_password", self.nats_password, self.nats_password_file
+        )
+        if self.nats_user and self._nats_secret is None:
+            raise ValueError("CAMREC_NATS_USER is set: give CAMREC_NATS_PASSWORD_FILE too")
+        if self._nats_secret is not None and not self.nats_user:
+            raise ValueError("a NATS password is set: give CAMREC_NATS_USER too")
+        return self
+
+    @property
+    def nats_login(self) -> tuple[str, str] | None:
+        """(user, password) to connect with, or None."""
+        return (self.nats_user, self._nats_secret) if self._nats_secret else None
 
     @field_validator("nats_url")
     @classmethod
@@ -70,6 +111,59 @@ class CamrecSettings(BaseSettings):
         return [s.strip() for s in self.nats_url.split(",") if s.strip()]
 
 
+def secret_setting(name: str, value: SecretStr | None, file: Path | None) -> str | None:
+    """A password given as ``CAMREC_<NAME>`` or ``CAMREC_<NAME>_FILE`` (read now, so a
+    missing file stops the start with its name); an empty value counts as not given."""
+    env = f"{ENV_PREFIX}{name.upper()}"
+    given = value.get_secret_value() if value is not None else ""
+    if given and file is not None:
+        raise ValueError(f"give {env} or {env}_FILE, not both")
+    if file is None:
+        return given or None
+    try:
+        text = file.read_text().strip()
+    except OSError as error:
+        raise ValueError(f"{env}_FILE: cannot read {file}: {error.strerror}") from None
+    if not text:
+        raise ValueError(f"{env}_FILE: {file} is empty")
+    return text
+
+
+class RelayReaderSettings(CamrecSettings):
+    """Settings of a service that reads the relays' RTSP (proxy, recorder, previewer)."""
+
+    _relay_reader: RelayReader = PrivateAttr(default_factory=RelayReader)
+
+    relay_read_user: str = Field(
+        default="",
+        description="The relays' RTSP read user (compose: camrec-reader; empty: read without).",
+    )
+    relay_read_password: SecretStr | None = Field(
+        default=None, description="Its password (or CAMREC_RELAY_READ_PASSWORD_FILE)."
+    )
+    relay_read_password_file: Path | None = Field(
+        default=None,
+        description="File holding the read user's password (compose: "
+        "/run/camrec/relay/reader.password, made at the first start).",
+    )
+
+    @model_validator(mode="after")
+    def _relay_login(self) -> RelayReaderSettings:
+        secret = secret_setting(
+            "relay_read_password", self.relay_read_password, self.relay_read_password_file
+        )
+        if bool(self.relay_read_user) != bool(secret):
+            raise ValueError(
+                "give both CAMREC_RELAY_READ_USER and CAMREC_RELAY_READ_PASSWORD(_FILE), or none"
+            )
+        self._relay_reader = RelayReader(self.relay_read_user, secret or "")
+        return self
+
+    @property
+    def relay_reader(self) -> RelayReader:
+        return self._relay_reader
+
+
 class SettingsError(SystemExit):
     """Start-up stops with this message when a setting is invalid."""
 
@@ -80,6 +174,9 @@ def describe_errors(cls: type[CamrecSettings], error: ValidationError) -> str:
         field = ".".join(str(p) for p in item["loc"])
         value = item.get("input")
         shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        if not field:  # a check across settings: its message names them
+            lines.append(f"  {item['msg'].removeprefix('Value error, ')}")
+            continue
         lines.append(f"  {ENV_PREFIX}{field.upper()}: {item['msg']}{shown}")
     return "\n".join(lines)
 

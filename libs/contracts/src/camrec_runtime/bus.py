@@ -51,6 +51,7 @@ async def connect(settings: CamrecSettings, name: str) -> Bus:
     servers = settings.nats_servers
     shown = ", ".join(redact_url(s) for s in servers)
     state = {"connected": False, "warned": False}
+    last: list[str] = []
     holder: list[Bus] = []
 
     async def on_disconnected() -> None:
@@ -61,18 +62,24 @@ async def connect(settings: CamrecSettings, name: str) -> Bus:
         log.info("%s: reconnected to NATS", name)
 
     async def on_error(error: Exception) -> None:
+        last[:] = [str(error) or type(error).__name__]
         if not state["connected"] and not state["warned"]:
             state["warned"] = True
             log.warning("%s: NATS at %s not reachable yet (%s); retrying", name, shown, error)
+        elif "permissions violation" in str(error).lower():  # a subject outside its user's list
+            log.warning("%s: NATS refused: %s", name, error)
         else:
             log.debug("%s: NATS error: %s", name, error)
 
+    login = settings.nats_login
     try:
         # nats-py keeps retrying the first connection itself while reconnects are unlimited.
         nc = await asyncio.wait_for(
             nats.connect(
                 servers=servers,
                 name=name,
+                user=login[0] if login else None,
+                password=login[1] if login else None,
                 connect_timeout=CONNECT_TIMEOUT_S,
                 allow_reconnect=True,
                 max_reconnect_attempts=-1,
@@ -86,6 +93,7 @@ async def connect(settings: CamrecSettings, name: str) -> Bus:
     except TimeoutError:
         raise ConnectionError(
             f"{name}: cannot reach NATS at {shown} within {settings.nats_connect_wait_s:g} s"
+            + (f" (last error: {last[0]})" if last else "")
         ) from None
     state["connected"] = True
     log.info("%s: connected to NATS at %s", name, shown)

@@ -128,7 +128,7 @@ class Previewer:
     def _source_for(self, session: Session, fmt: PreviewFormat) -> Source:
         s = self.settings
         if fmt == "h264":
-            return H264Source(session.relay_url, s.preview_stall_s)
+            return H264Source(s.relay_reader.url(session.relay_url), s.preview_stall_s)
         if session.source_kind == "mjpeg" and session.relay_mjpeg_url:
             return MjpegSource(
                 self.http,
@@ -138,7 +138,10 @@ class Previewer:
                 s.preview_stall_s,
             )
         return DecodingSource(
-            session.relay_url, s.preview_max_width, s.preview_jpeg_quality, s.preview_stall_s
+            s.relay_reader.url(session.relay_url),
+            s.preview_max_width,
+            s.preview_jpeg_quality,
+            s.preview_stall_s,
         )
 
     def _forget(self, preview: SessionPreview) -> None:

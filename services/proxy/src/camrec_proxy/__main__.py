@@ -49,7 +49,13 @@ async def build(
     # it in KV, so they need not ask a proxy.
     limits = ModelStore(await open_bucket(bus.js, LIMITS_BUCKET), SessionLimit)
     await limits.put(SESSION_LIMIT_KEY, SessionLimit(max_sessions=settings.max_sessions))
-    measurer = Measurer(bus, sessions, ffprobe=ffprobe, interval_s=settings.measure_interval_s)
+    measurer = Measurer(
+        bus,
+        sessions,
+        ffprobe=ffprobe,
+        interval_s=settings.measure_interval_s,
+        reader=settings.relay_reader,
+    )
     service = SessionService(
         bus,
         Relays(rtsp=rtsp, mjpeg=go2rtc),
@@ -57,6 +63,7 @@ async def build(
         Admission(await bus.js.key_value(ADMISSION_BUCKET), settings.max_sessions),
         http,
         ffprobe=ffprobe,
+        reader=settings.relay_reader,
         open_timeout_s=settings.open_timeout_s,
         measurer=measurer,
     )

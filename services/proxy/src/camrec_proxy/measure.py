@@ -17,6 +17,7 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from camrec_contracts.events import utcnow
 from camrec_contracts.measurements import StreamMeasurement
+from camrec_contracts.relay_access import RelayReader
 from camrec_contracts.sessions import SESSION_EVENTS, Session, SessionEvent, SessionRecord
 from camrec_runtime.bus import Bus
 from camrec_runtime.kvstore import Bucket
@@ -32,8 +33,15 @@ RETRY_S = 30.0
 
 class Measurer:
     def __init__(
-        self, bus: Bus, bucket: Bucket, *, ffprobe: str = "ffprobe", interval_s: float = 300.0
+        self,
+        bus: Bus,
+        bucket: Bucket,
+        *,
+        ffprobe: str = "ffprobe",
+        interval_s: float = 300.0,
+        reader: RelayReader | None = None,
     ) -> None:
+        self.reader = reader or RelayReader()
         self.bus = bus
         self.kv = bucket.kv
         self.store = SessionStore(bucket)
@@ -96,7 +104,7 @@ class Measurer:
     async def _measure(self, session: Session) -> None:
         sid = session.id
         try:
-            measured = await measure(self.ffprobe, session.relay_url, utcnow())
+            measured = await measure(self.ffprobe, self.reader.url(session.relay_url), utcnow())
             if measured is None:
                 log.info("session %s: not measurable now; retry within %g s", sid, self.round_s)
                 return

@@ -7,7 +7,7 @@ import logging
 import re
 import time
 import uuid
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from camrec_contracts.camera_url import CameraUrl, InvalidCameraUrl, parse_camer
 from camrec_contracts.errors import CamrecError, ErrorCode
 from camrec_contracts.events import utcnow
 from camrec_contracts.redact import redact_url
+from camrec_contracts.relay_access import RelayReader
 from camrec_contracts.sessions import (
     CLOSE_SESSION,
     GET_SESSION,
@@ -62,6 +63,8 @@ class SessionService:
     http: httpx.AsyncClient
     _: KW_ONLY
     ffprobe: str = "ffprobe"
+    reader: RelayReader = field(default_factory=RelayReader)
+    """The relays' read user: the probes read with it; the session's relay_url has none."""
     open_timeout_s: float = 15.0
     measurer: Measurer | None = None
 
@@ -139,7 +142,7 @@ class SessionService:
         await relay.wait_ready(path, self.open_timeout_s)
         while True:  # the outer time-out bounds this
             try:
-                video, audio = await probe(self.ffprobe, url, self.open_timeout_s)
+                video, audio = await probe(self.ffprobe, self.reader.url(url), self.open_timeout_s)
                 break
             except CamrecError as error:
                 last = error

@@ -6,11 +6,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from camrec_contracts.settings import HttpUrlSetting, RtspUrlSetting
+from camrec_contracts.settings import HttpUrlSetting, RelayReaderSettings, RtspUrlSetting
 from camrec_runtime.liveness import LivenessSettings
 
 
-class ProxySettings(LivenessSettings):
+class ProxySettings(LivenessSettings, RelayReaderSettings):
     max_sessions: int = Field(default=3, ge=1, le=64, description="Sessions open at once.")
     rtsp_relay: Literal["mediamtx", "go2rtc"] = Field(
         default="mediamtx", description="Relay for rtsp:// and rtsps:// cameras."

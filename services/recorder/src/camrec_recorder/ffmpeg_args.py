@@ -139,7 +139,7 @@ def record_args(
         "-timeout",
         "5000000",
         "-i",
-        session.relay_url,
+        settings.relay_reader.url(session.relay_url),
         "-map",
         "0:v:0",
     ]

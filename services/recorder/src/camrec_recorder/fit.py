@@ -85,7 +85,8 @@ class FitCheck:
         clearly_fits = typical * 1000 / 8 * MARGIN * PROBE_UNLESS_FITS_X * (duration_s or 0) < room
         if duration_s is None or clearly_fits:  # (until stop is never refused: it stops itself)
             return typical, "encoder"
-        probed = await measure(self.settings.ffprobe, session.relay_url, utcnow(), PROBE_S)
+        url = self.settings.relay_reader.url(session.relay_url)
+        probed = await measure(self.settings.ffprobe, url, utcnow(), PROBE_S)
         if probed is not None:
             return probed.bitrate_kbps, "probe"
         log.info("session %s: bitrate not measurable; estimating from the picture", session.id)

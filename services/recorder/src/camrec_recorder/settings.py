@@ -8,10 +8,11 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from camrec_contracts.settings import RelayReaderSettings
 from camrec_runtime.liveness import LivenessSettings
 
 
-class RecorderSettings(LivenessSettings):
+class RecorderSettings(LivenessSettings, RelayReaderSettings):
     recordings_dir: Path = Field(default=Path("recordings"), description="Where files go.")
     worker_id: str = Field(
         default_factory=lambda: socket.gethostname(),

@@ -7,6 +7,7 @@ import signal
 import threading
 from types import FrameType
 
+from camrec_contracts.nats_users import OPS_USER
 from camrec_contracts.settings import load_settings
 from camrec_runtime.logs import setup_logging
 
@@ -32,6 +33,11 @@ def main() -> int:
     try:
         stack.start()
         health = stack.wait_healthy()
+        log.info(
+            "NATS CLI as the ops user: export NATS_USER=%s NATS_PASSWORD=$(cat %s)",
+            OPS_USER,
+            stack.credentials.nats_password_file(OPS_USER),
+        )
         if health.status_code == 200:
             log.info("camrec is up: %s (logs in %s)", stack.url, stack.logs)
         else:

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import yaml
 
+from camrec_contracts.relay_access import RelayReader
+
 from .paths import REPO, binary
 from .procs import ManagedProcess
 
@@ -20,6 +22,9 @@ class Go2RTCConfig:
     rtsp_port: int
     streams: dict[str, str | list[str]] = field(default_factory=dict)
     host: str = "127.0.0.1"
+    reader: RelayReader | None = None
+    """The RTSP user (compose's ``rtsp.username/password``). go2rtc asks it only of clients
+    that are not on loopback (its ``internal/rtsp``: "skip check auth for localhost")."""
 
     @property
     def api_url(self) -> str:
@@ -44,6 +49,8 @@ def render_go2rtc_config(cfg: Go2RTCConfig, ffmpeg_bin: str) -> dict[str, Any]:
         "log": {"level": "info", "format": "text"},
         "ffmpeg": {"bin": ffmpeg_bin},
     }
+    if cfg.reader is not None:
+        doc["rtsp"] |= {"username": cfg.reader.user, "password": cfg.reader.password}
     if cfg.streams:
         doc["streams"] = dict(cfg.streams)
     return doc

@@ -9,23 +9,32 @@ several instances (parallel tests, the local stack) run side by side.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from camrec_contracts.relay_access import RELAY_READ_USER, RelayReader
+from camrec_runtime.credentials import render_mediamtx_config
 
 from .paths import REPO, binary
 from .procs import ManagedProcess
 
 MEDIAMTX_CONFIG = REPO / "deploy" / "mediamtx" / "mediamtx.yml"
-"""The relay's config: the same file compose's ``mediamtx`` service mounts."""
+"""The relay's config template: the same file compose's ``secrets`` service completes."""
 
 
 @dataclass(frozen=True)
 class MediaMTXConfig:
     api_port: int
     rtsp_port: int
+    read_password: str = field(repr=False)
+    """The read user's (:data:`RELAY_READ_USER`): every RTSP reader needs it."""
     host: str = "127.0.0.1"
+
+    @property
+    def reader(self) -> RelayReader:
+        return RelayReader(RELAY_READ_USER, self.read_password)
 
     @property
     def api_url(self) -> str:
@@ -49,13 +58,16 @@ def mediamtx_env(cfg: MediaMTXConfig) -> dict[str, str]:
 def start_mediamtx(
     cfg: MediaMTXConfig, workdir: Path, log_file: Path | None = None
 ) -> ManagedProcess:
-    """Start MediaMTX on ``MEDIAMTX_CONFIG`` and wait until its API answers."""
+    """Start MediaMTX on ``MEDIAMTX_CONFIG`` (with the read password) and wait until its API
+    answers."""
     workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "mediamtx.yml"
+    config.write_text(render_mediamtx_config(MEDIAMTX_CONFIG.read_text(), cfg.read_password))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MTX_", "RTSP_"))}
     env.update(mediamtx_env(cfg))  # (RTSP_ is MediaMTX's legacy prefix: none may leak in)
     proc = ManagedProcess(
         "mediamtx",
-        [binary("mediamtx"), str(MEDIAMTX_CONFIG)],
+        [binary("mediamtx"), str(config)],
         env=env,
         cwd=workdir,
         log_file=log_file,

@@ -17,6 +17,9 @@ class NatsServerConfig:
     monitor_port: int
     store_dir: Path
     host: str = "127.0.0.1"
+    auth_conf: Path | None = None
+    """nats-server's ``authorization`` block (:mod:`camrec_runtime.credentials`): no
+    connection without a user. None: anyone may connect (the tests' own servers)."""
 
     @property
     def url(self) -> str:
@@ -41,6 +44,7 @@ def start_nats_server(cfg: NatsServerConfig, log_file: Path | None = None) -> Ma
             str(cfg.monitor_port),
             "--server_name",
             f"camrec-{cfg.port}",
+            *(["--config", str(cfg.auth_conf)] if cfg.auth_conf else []),
         ],
         log_file=log_file,
     ).start()

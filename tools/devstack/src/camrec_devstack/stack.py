@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 import httpx
 
+from camrec_contracts.nats_users import OPS_USER
+from camrec_runtime.credentials import StackCredentials, ensure_credentials
+
 from .go2rtc import Go2RTCConfig, democam_urls, start_democam, start_go2rtc
 from .mediamtx import MediaMTXConfig, start_mediamtx
 from .natsd import NatsServerConfig, start_nats_server
@@ -46,12 +49,23 @@ class LocalStack:
         self.extra_env = dict(extra_env or {})
         self.logs = settings.state_dir / "logs"
         self.members: list[Member] = []
+        self.credentials = StackCredentials(settings.state_dir / "credentials")
+        """As compose: a NATS user per service and ``ops``, the relays' read user."""
+
+    @property
+    def ops_nats_url(self) -> str:
+        """The stack's NATS with the ``ops`` user (the NATS CLI's, allowed everything)."""
+        password = self.credentials.nats_password(OPS_USER)
+        return self.s.local_nats_url.replace("nats://", f"nats://{OPS_USER}:{password}@", 1)
 
     # -- what each member is ---------------------------------------------------------------
-    def service_env(self) -> dict[str, str]:
+    def service_env(self, name: str) -> dict[str, str]:
+        """The environment of service ``name``: its own NATS user, as in compose."""
         s = self.s
         demo_rtsp, demo_mjpeg = democam_urls("127.0.0.1", s.democam_api_port, s.democam_rtsp_port)
-        env = dict(os.environ)
+        # Its own users, never ones inherited from whoever started the stack (a test's).
+        inherited = ("CAMREC_NATS_USER", "CAMREC_NATS_PASSWORD", "CAMREC_RELAY_READ_")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
         env.update(
             {
                 "CAMREC_NATS_URL": s.local_nats_url,
@@ -70,6 +84,7 @@ class LocalStack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.update(self.credentials.service_env(name))
         env.update(self.extra_env)
         return env
 
@@ -77,7 +92,7 @@ class LocalStack:
         def start() -> ManagedProcess:
             argv = [sys.executable, "-m", f"camrec_{name}"]
             proc = ManagedProcess(
-                name, argv, env=self.service_env(), log_file=self.logs / f"{name}.log"
+                name, argv, env=self.service_env(name), log_file=self.logs / f"{name}.log"
             ).start()
             if name == "api":
                 proc.wait_port(self.s.api_port, timeout_s=40)
@@ -92,12 +107,15 @@ class LocalStack:
             port=self.s.nats_port,
             monitor_port=self.s.nats_monitor_port,
             store_dir=self.s.state_dir / "nats",
+            auth_conf=self.credentials.nats_auth_conf,
         )
         return start_nats_server(cfg, log_file=self.logs / "nats-server.log")
 
     def _mediamtx_config(self) -> MediaMTXConfig:
         return MediaMTXConfig(
-            api_port=self.s.mediamtx_api_port, rtsp_port=self.s.mediamtx_rtsp_port
+            api_port=self.s.mediamtx_api_port,
+            rtsp_port=self.s.mediamtx_rtsp_port,
+            read_password=self.credentials.relay_reader.password,
         )
 
     def _mediamtx(self) -> ManagedProcess:
@@ -108,7 +126,11 @@ class LocalStack:
         )
 
     def _go2rtc(self) -> ManagedProcess:
-        cfg = Go2RTCConfig(api_port=self.s.go2rtc_api_port, rtsp_port=self.s.go2rtc_rtsp_port)
+        cfg = Go2RTCConfig(
+            api_port=self.s.go2rtc_api_port,
+            rtsp_port=self.s.go2rtc_rtsp_port,
+            reader=self.credentials.relay_reader,
+        )
         return start_go2rtc(cfg, self.s.state_dir / "go2rtc", log_file=self.logs / "go2rtc.log")
 
     def _democam(self) -> ManagedProcess:
@@ -135,6 +157,7 @@ class LocalStack:
     def start(self) -> None:
         self.s.state_dir.mkdir(parents=True, exist_ok=True)
         self.s.recordings_dir.mkdir(parents=True, exist_ok=True)
+        ensure_credentials(self.credentials.root, cli_nats_url=self.s.local_nats_url)
         plan: list[tuple[str, Callable[[], ManagedProcess]]] = [
             ("nats-server", self._nats),
             ("mediamtx", self._mediamtx),

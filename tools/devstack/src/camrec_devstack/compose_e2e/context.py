@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from camrec_contracts.relay_access import RELAY_READ_USER, RelayReader
+
 from ..paths import binary
 from .docker import Compose, Engine
 
@@ -77,6 +79,18 @@ class Context:
         cookies = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
         return {"Cookie": cookies, "Origin": self.base_url} if cookies else {}
 
+    def stack_password(self, name: str) -> str:
+        """A password the credentials service made (``nats/ops``, ``relay/reader``), read as
+        docs/compose.md says: ``docker compose run --rm --no-deps -T credentials cat …``."""
+        path = f"/run/camrec/{name}.password"
+        done = self.compose.run("run", "--rm", "--no-deps", "-T", "credentials", "cat", path)
+        password = done.stdout.strip()
+        expect(bool(password), f"{path} is empty")
+        return password
+
+    def relay_reader(self) -> RelayReader:
+        return RelayReader(RELAY_READ_USER, self.stack_password("relay/reader"))
+
     # -- the api, as the page calls it ---------------------------------------------------------
     def config(self) -> dict[str, Any]:
         response = self.http.get("/api/config")
@@ -136,6 +150,15 @@ class Context:
 
 
 # -- judging files -----------------------------------------------------------------------------
+def refused_without_user(relay_url: str) -> str:
+    """ffprobe a relay's RTSP as a player with no user would: it must be refused (401)."""
+    argv = [binary("ffprobe"), "-v", "error", "-rtsp_transport", "tcp", "-show_streams", relay_url]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    expect(done.returncode != 0, f"{relay_url} read without the read user")
+    expect("401" in done.stderr, f"{relay_url} without a user: {done.stderr.strip()[-200:]}")
+    return "401 without the read user"
+
+
 def ffprobe(source: str, *args: str) -> dict[str, Any]:
     transport = ["-rtsp_transport", "tcp"] if source.startswith("rtsp://") else []
     argv = [binary("ffprobe"), "-v", "error", *transport, *args, "-of", "json", source]

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import subprocess
 import time
 from collections.abc import Callable
@@ -35,16 +37,19 @@ def nats_box(ctx: Context) -> str:
 
 
 def host_nats_cli(ctx: Context) -> str:
-    done = subprocess.run(
-        [binary("nats"), "--server", f"nats://{ctx.bind}:4222", "micro", "ls"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    """The published 4222: refused without a user; the ops user (its password read as
+    docs/ops.md says) lists the services."""
+    argv = [binary("nats"), "--server", f"nats://{ctx.bind}:4222", "micro", "ls"]
+    anonymous = {k: v for k, v in os.environ.items() if not k.startswith("NATS_")}
+    refused = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=anonymous)
+    expect(refused.returncode != 0, "nats without a user was let in")
+    expect("Authorization Violation" in refused.stderr, refused.stderr[-300:])
+    ops = anonymous | {"NATS_USER": "ops", "NATS_PASSWORD": ctx.stack_password("nats/ops")}
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=ops)
     expect(done.returncode == 0, done.stderr[-300:])
     missing = [name for name in SERVICES if name not in done.stdout]
     expect(not missing, f"missing {missing}")
-    return f"nats --server nats://{ctx.bind}:4222 micro ls: all three"
+    return "without a user: Authorization Violation; NATS_USER=ops micro ls: all three"
 
 
 def partial_written(path: Path) -> Callable[[], bool | None]:
@@ -209,17 +214,36 @@ def idle_cpu(ctx: Context) -> str:
 
 # -- a recorder on another host, as docs/compose.md says -------------------------------------------
 DOC_HOST = "192.0.2.10"
+PASSWORD_LINE = re.compile(r"^(\w+)=\$\(docker compose (.+)\)$", re.M)
 DOC_RECORDINGS = "/mnt/camrec/recordings"
 
 
-def docs_run_command(docs: Path) -> str:
-    """The `docker run` of docs/compose.md's "Recorder workers on another host", one line."""
+def _remote_block(docs: Path) -> str:
+    """The sh block of docs/compose.md's "Recorder workers on another host", lines joined."""
     text = docs.read_text()
     section = text[text.index("## Recorder workers on another host") :]
     block = re.search(r"```sh\n(.*?)```", section, re.S)
     expect(block is not None, "no sh block in the remote-recorder section")
     assert block is not None
-    joined = block.group(1).replace("\\\n", " ")
+    return block.group(1).replace("\\\n", " ")
+
+
+def docs_passwords(ctx: Context) -> dict[str, str]:
+    """The block's ``NAME=$(docker compose …)`` lines, run in the project: the passwords the
+    `docker run` takes from the shell."""
+    found = {}
+    for name, args in PASSWORD_LINE.findall(
+        _remote_block(ctx.compose.workdir / "docs" / "compose.md")
+    ):
+        found[name] = ctx.compose.run(*shlex.split(args)).stdout.strip()
+        expect(bool(found[name]), f"{name} is empty")
+    expect(set(found) == {"NATS_PASSWORD", "READ_PASSWORD"}, f"the docs set {sorted(found)}")
+    return found
+
+
+def docs_run_command(docs: Path) -> str:
+    """The `docker run` of docs/compose.md's "Recorder workers on another host", one line."""
+    joined = _remote_block(docs)
     runs = [line.strip() for line in joined.splitlines() if line.strip().startswith("docker run")]
     expect(len(runs) == 1, f"expected one docker run, found {len(runs)}")
     return runs[0]
@@ -250,7 +274,10 @@ def remote_recorder(ctx: Context, gateway: str, image: str) -> str:
     name = "camrec-e2e-recorder-b"
     _docker("rm", "-f", name)
     command = _remote_command(ctx, gateway, image, name)
-    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
+    env = os.environ | docs_passwords(ctx)
+    done = subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, timeout=60, env=env
+    )
     expect(done.returncode == 0, f"docker run: {done.stderr[-300:]}")
     try:
 
@@ -288,7 +315,10 @@ def remote_recorder_wrong_user(ctx: Context, gateway: str, image: str) -> str:
     expect("--user" not in command, command)
     owner = ctx.compose.workdir / "recordings"
     stat = owner.stat()
-    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
+    env = os.environ | docs_passwords(ctx)
+    done = subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, timeout=60, env=env
+    )
     expect(done.returncode == 0, f"docker run: {done.stderr[-300:]}")
     try:
 

@@ -10,7 +10,15 @@ import time
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
-from .context import TERMINAL, Context, StepFailed, describe_file, expect, ffprobe
+from .context import (
+    TERMINAL,
+    Context,
+    StepFailed,
+    describe_file,
+    expect,
+    ffprobe,
+    refused_without_user,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -97,12 +105,15 @@ def rtsp_demo(ctx: Context) -> str:
     state = json.loads(got.stdout)
     expect(bool(state.get("ready")), f"MediaMTX path {path}: {got.stdout[:200]}")
     source = (state.get("source") or {}).get("type")
-    streams = ffprobe(f"rtsp://{ctx.bind}:8554/{path}", "-show_entries", "stream=codec_name")
+    published = f"rtsp://{ctx.bind}:8554/{path}"
+    refused = refused_without_user(published)
+    streams = ffprobe(ctx.relay_reader().url(published), "-show_entries", "stream=codec_name")
     names = sorted(s["codec_name"] for s in streams["streams"])
     video = session["video"]
     return (
         f"relay mediamtx, path {path} ready (source {source}); {video['codec']} "
-        f"{video['width']}x{video['height']}; host player on :8554 reads {'+'.join(names)}"
+        f"{video['width']}x{video['height']}; host player on :8554: {refused}, "
+        f"with it reads {'+'.join(names)}"
     )
 
 
@@ -166,6 +177,11 @@ def mjpeg_demo(ctx: Context) -> str:
     player opens (H.264 profile ≤ High, level ≤ 5.1)."""
     session = ctx.open_session(ctx.config()["demo_camera"]["mjpeg_url"], "e2e mjpeg")
     expect(session["relay"] == "go2rtc", f"relay is {session['relay']}")
+    path = session["relay_url"].rsplit("/", 1)[1]
+    published = f"rtsp://{ctx.bind}:8555/{path}"
+    refused = refused_without_user(published)
+    streams = ffprobe(ctx.relay_reader().url(published), "-show_entries", "stream=codec_name")
+    names = sorted(s["codec_name"] for s in streams["streams"])
     rec = ctx.start_recording(session["id"], 10)
     done = ctx.wait_recording(rec["id"], TERMINAL,
                               10 + FINISH_SLACK_S)  # fmt: skip
@@ -177,7 +193,8 @@ def mjpeg_demo(ctx: Context) -> str:
            f"profile {video.get('profile')}")  # fmt: skip
     expect(int(video.get("level", 99)) <= MAX_LEVEL, f"level {video.get('level')}")
     return (
-        f"relay go2rtc; {done['state']}, h264 {video.get('profile')}@{video.get('level')} "
+        f"relay go2rtc (:8555 {refused}, with it {'+'.join(names)}); "
+        f"{done['state']}, h264 {video.get('profile')}@{video.get('level')} "
         f"{video.get('pix_fmt')}, r_frame_rate {video.get('r_frame_rate')}, "
         f"{facts['duration']:.2f} s"
     )
