@@ -59,7 +59,7 @@ def _users() -> list[str]:
         "## Users",
         "",
         "No connection without a user (compose and the local stack; passwords made at the first",
-        "start: docs/compose.md, \"Credentials\"). Each service connects as its own user and",
+        'start: docs/compose.md, "Credentials"). Each service connects as its own user and',
         "may publish and subscribe only to these subjects; it answers requests it was sent",
         f"(`allow_responses`). `{OPS_USER}` is the NATS CLI's (docs/ops.md) and may do anything.",
         "",
