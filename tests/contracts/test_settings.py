@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from camrec_contracts.settings import CamrecSettings, SettingsError, load_settings
+from camrec_contracts.settings import (
+    CamrecSettings,
+    RelayReaderSettings,
+    SettingsError,
+    load_settings,
+)
 
 
 def test_defaults() -> None:
@@ -39,4 +46,59 @@ def test_bad_value_names_the_variable(
     monkeypatch.setenv(var, value)
     with pytest.raises(SettingsError) as caught:
         load_settings(CamrecSettings)
+    assert needle in str(caught.value)
+
+
+def test_nats_and_relay_logins_come_from_a_password_or_its_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("CAMREC_RELAY_READ_USER", "CAMREC_RELAY_READ_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)  # the tests' own (tests.relay_reader)
+    assert load_settings(CamrecSettings).nats_login is None
+    secret = tmp_path / "recorder.password"
+    secret.write_text("s3cret/@:\n")
+    monkeypatch.setenv("CAMREC_NATS_USER", "recorder")
+    monkeypatch.setenv("CAMREC_NATS_PASSWORD_FILE", str(secret))
+    assert load_settings(CamrecSettings).nats_login == ("recorder", "s3cret/@:")
+    monkeypatch.setenv("CAMREC_RELAY_READ_USER", "camrec-reader")
+    monkeypatch.setenv("CAMREC_RELAY_READ_PASSWORD", "p@ss word")
+    reader = load_settings(RelayReaderSettings).relay_reader
+    assert reader.url("rtsp://mediamtx:8554/camrec-1") == (
+        "rtsp://camrec-reader:p%40ss%20word@mediamtx:8554/camrec-1"
+    )
+    assert "p@ss" not in repr(reader)
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"CAMREC_NATS_USER": "api"}, "CAMREC_NATS_USER is set: give CAMREC_NATS_PASSWORD_FILE"),
+        ({"CAMREC_NATS_PASSWORD": "x"}, "a NATS password is set: give CAMREC_NATS_USER too"),
+        (
+            {"CAMREC_NATS_USER": "api", "CAMREC_NATS_PASSWORD_FILE": "/nonexistent/api.password"},
+            "CAMREC_NATS_PASSWORD_FILE: cannot read /nonexistent/api.password: No such file",
+        ),
+        (
+            {
+                "CAMREC_NATS_USER": "a",
+                "CAMREC_NATS_PASSWORD": "x",
+                "CAMREC_NATS_PASSWORD_FILE": "f",
+            },
+            "give CAMREC_NATS_PASSWORD or CAMREC_NATS_PASSWORD_FILE, not both",
+        ),
+        (
+            {"CAMREC_RELAY_READ_USER": "camrec-reader"},
+            "give both CAMREC_RELAY_READ_USER and CAMREC_RELAY_READ_PASSWORD(_FILE), or none",
+        ),
+    ],
+)
+def test_a_login_half_given_stops_the_start_saying_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], needle: str
+) -> None:
+    for name in ("CAMREC_RELAY_READ_USER", "CAMREC_RELAY_READ_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(RelayReaderSettings)
     assert needle in str(caught.value)

@@ -59,6 +59,15 @@ def after(argv: list[str], flag: str) -> str:
 def test_h264_aac_is_copied_from_the_relay_over_tcp() -> None:
     argv = record_args(SETTINGS, session("h264", "aac"), OUT, 60)
     assert after(argv, "-i") == "rtsp://relay:8555/camrec-0123456789ab"
+
+
+def test_the_relay_is_read_with_the_read_user_of_the_settings() -> None:
+    """The session's relay URL has no credentials (it is in KV and events); FFmpeg's has."""
+    settings = RecorderSettings(
+        worker_id="w1", relay_read_user="camrec-reader", relay_read_password="pw"
+    )
+    argv = record_args(settings, session("h264", "aac"), OUT, 60)
+    assert after(argv, "-i") == "rtsp://camrec-reader:pw@relay:8555/camrec-0123456789ab"
     assert after(argv, "-rtsp_transport") == "tcp"
     assert after(argv, "-c:v") == "copy" and after(argv, "-c:a") == "copy"
     assert "libx264" not in argv and "-fps_mode" not in argv
