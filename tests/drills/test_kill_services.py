@@ -238,6 +238,8 @@ def stack(tmp_path: Path, rtsp_cameras: RtspCameras) -> Iterator[LocalStack]:
         yield local
     finally:
         local.stop()
+    # kills, restarts, reclaims and sweeps, each service as its own NATS user: none refused
+    assert local.refused_subjects() == []
 
 
 @pytest.fixture

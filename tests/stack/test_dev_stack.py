@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from camrec_contracts.services import SERVICES
 from camrec_devstack.paths import REPO, binary
 from camrec_devstack.procs import free_port
+from camrec_devstack.stack import REFUSED_SUBJECT
 from tests.stack.ops_recipes import Runner, recipes, shape_problems
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dev_stack")]
@@ -241,6 +242,14 @@ def test_rtsp_goes_through_mediamtx_and_mjpeg_through_go2rtc(dev_stack: DevStack
     assert mjpeg.status_code == 201, mjpeg.text
     assert mjpeg.json()["relay"] == "go2rtc"
     assert httpx.delete(f"{dev_stack.url}/api/sessions/{mjpeg.json()['id']}").status_code == 204
+
+
+def test_no_service_was_refused_a_subject(dev_stack: DevStack) -> None:
+    """After the recipes and the sessions above, with each service as its own NATS user:
+    nats-server refused none of them a subject (camrec_contracts.nats_users' lists suffice)."""
+    log = (dev_stack.state_dir / "logs" / "nats-server.log").read_text()
+    assert "Server is ready" in log
+    assert [line for line in log.splitlines() if REFUSED_SUBJECT in line] == []
 
 
 def test_ctrl_c_stops_everything(dev_stack: DevStack) -> None:

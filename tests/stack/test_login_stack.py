@@ -35,6 +35,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield local
     finally:
         local.stop()
+    assert local.refused_subjects() == []  # each service as its own NATS user
 
 
 def operations() -> list[tuple[str, str]]:

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 SERVICES = ("proxy", "recorder", "previewer", "api")
 RESTART_BACKOFF_S = 1.0
+REFUSED_SUBJECT = " Violation - Subject "
+"""nats-server logs "Publish Violation - Subject …" / "Subscription Violation - Subject …"."""
 
 
 @dataclass
@@ -178,6 +180,13 @@ class LocalStack:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.s.http_port}"
+
+    def refused_subjects(self) -> list[str]:
+        """nats-server's log lines for a publish or subscription it refused to a user: a
+        service's list in camrec_contracts.nats_users that misses a subject it uses."""
+        log_file = self.logs / "nats-server.log"
+        lines = log_file.read_text(errors="replace").splitlines() if log_file.exists() else []
+        return [line for line in lines if REFUSED_SUBJECT in line]
 
     def wait_healthy(self, timeout_s: float = 30.0) -> httpx.Response:
         """Poll ``/health`` through nginx until it answers 200 (or return the last answer)."""
