@@ -42,6 +42,8 @@ CASES = {
         refused=(
             "pub $JS.API.STREAM.DELETE.KV_camrec-sessions",  # can't delete KV buckets
             "pub $JS.API.STREAM.PURGE.KV_camrec-recordings",
+            "pub $JS.API.STREAM.UPDATE.KV_camrec-recordings",  # (a smaller max_msgs drops)
+            "pub $JS.API.CONSUMER.DELETE.CAMREC_RECORDING_JOBS.recorders",
             "pub $KV.camrec-sessions.abc",  # sessions are the proxy's
             "pub camrec.events.recordings.abc",  # no one else's events
             "sub camrec.sessions.open",  # can't pose as the proxy
@@ -52,6 +54,8 @@ CASES = {
             "pub $KV.camrec-auth.admin",
             "pub $JS.API.DIRECT.GET.KV_camrec-auth.$KV.camrec-auth.admin",
             "sub camrec.events.sessions.*",
+            "pub $JS.API.STREAM.UPDATE.CAMREC_EVENTS",  # ensure_jetstream's
+            "pub $JS.API.CONSUMER.DELETE.KV_camrec-sessions.mirror",  # its own watches'
         ),
     ),
     "proxy": Case(

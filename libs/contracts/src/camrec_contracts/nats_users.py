@@ -6,8 +6,9 @@ The lists come from the contracts: a service subscribes to its own endpoints' su
 publishes requests only to the endpoints it calls (:data:`CALLS`), publishes events only under
 its own topics and writes (``$KV.<bucket>.>``) only the buckets it owns. Every service uses
 the JetStream API (each one makes sure the streams and buckets exist at start) but none may
-delete or purge a stream, so a bucket can't be emptied or dropped from a service's account;
-only the api may read the login bucket. Replies go back through ``allow_responses`` (a
+delete, purge or re-limit a stream, so a bucket can't be emptied or dropped from a service's
+account; only the recorders may delete their work queue's consumer and only the api may read
+the login bucket. Replies go back through ``allow_responses`` (a
 service may answer the requests it was sent, nothing else on ``_INBOX``).
 """
 
@@ -27,6 +28,7 @@ from .jetstream import (
     EVENTS_SUBJECTS,
     JOBS_STREAM,
     JOBS_SUBJECT,
+    KV_BUCKETS,
     LIMITS_BUCKET,
     RECORDINGS_BUCKET,
     SESSIONS_BUCKET,
@@ -81,11 +83,15 @@ WRITES: dict[str, tuple[str, ...]] = {
 PRIVATE_BUCKETS: dict[str, str] = {AUTH_BUCKET: API_USER}
 """Buckets only their owner may read."""
 
-# Never from a service: these drop or empty a stream (a KV bucket is one).
+# Never from a service: these drop or empty a stream (a KV bucket is one), or change the
+# limits of one whose messages are state (a smaller max_msgs would drop records). Only the
+# events stream is updated (ensure_jetstream takes the current limits).
 _NO_SERVICE_MAY = (
     "$JS.API.STREAM.DELETE.>",
     "$JS.API.STREAM.PURGE.>",
     "$JS.API.STREAM.MSG.DELETE.>",
+    *(f"$JS.API.STREAM.UPDATE.KV_{bucket}" for bucket in KV_BUCKETS),
+    f"$JS.API.STREAM.UPDATE.{JOBS_STREAM}",
 )
 
 
@@ -129,6 +135,8 @@ def _service_permissions(user: str) -> Permissions:
         publish += [JOBS_SUBJECT, owner_stop_subject("*")]  # hands a job on; stops a peer's
         subscribe += [owner_stop_subject("*")]
     deny = list(_NO_SERVICE_MAY)
+    if user != RECORDER_USER:  # the recorders' work queue consumer is theirs
+        deny.append(f"$JS.API.CONSUMER.DELETE.{JOBS_STREAM}.>")
     for bucket, owner in PRIVATE_BUCKETS.items():
         if owner != user:
             deny += _bucket_reads(bucket)
