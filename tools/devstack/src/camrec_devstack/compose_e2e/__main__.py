@@ -135,7 +135,7 @@ def main() -> int:
             lambda: ops_steps.killed_recorder_reclaims(ctx),
         ),
         ("down + up -d: same recordings", lambda: ops_steps.down_up(ctx)),
-        ("idle stack CPU, 60 s, no session", lambda: ops_steps.idle_cpu(ctx)),
+        ("idle stack CPU, 180 s, no session", lambda: ops_steps.idle_cpu(ctx)),
     ]
     try:
         if report.run("build", build) and report.run("up → healthy", up):
