@@ -1,5 +1,5 @@
 """The relays' RTSP wants the read user (issue 16): MediaMTX on compose's config (completed
-with the read password as compose's ``secrets`` service does), go2rtc with compose's
+with the read password as compose's ``credentials`` service does), go2rtc with compose's
 ``rtsp.username/password``. Without the user a reader is refused; with it, it reads."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ made once in a directory and kept (a restart, or a recorder on another host, kee
 and the files that hand them out.
 
 Compose runs ``python -m camrec_runtime.credentials /run/camrec`` in a one-shot service
-(``secrets``) before NATS and the relays start; the local stack calls
+(``credentials``) before NATS and the relays start; the local stack calls
 :func:`ensure_credentials` on its state directory. What is written (``<root>/...``):
 
 - ``nats/<user>.password``: each NATS user's (:mod:`camrec_contracts.nats_users`); a service
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Make camrec's NATS and relay passwords (kept once made) and the files "
         "that hand them out.",
     )
-    parser.add_argument("root", type=Path, help="directory (compose: the secrets volume)")
+    parser.add_argument("root", type=Path, help="directory (compose: the credentials volume)")
     parser.add_argument("--mediamtx-template", type=Path, help="MediaMTX config to complete")
     parser.add_argument(
         "--cli-nats-url", default="nats://nats:4222", help="NATS URL of the CLI's context"

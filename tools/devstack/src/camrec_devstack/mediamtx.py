@@ -21,7 +21,7 @@ from .paths import REPO, binary
 from .procs import ManagedProcess
 
 MEDIAMTX_CONFIG = REPO / "deploy" / "mediamtx" / "mediamtx.yml"
-"""The relay's config template: the same file compose's ``secrets`` service completes."""
+"""The relay's config template: the same file compose's ``credentials`` service completes."""
 
 
 @dataclass(frozen=True)
