@@ -252,6 +252,19 @@ def test_no_service_was_refused_a_subject(dev_stack: DevStack) -> None:
     assert [line for line in log.splitlines() if REFUSED_SUBJECT in line] == []
 
 
+def test_no_stack_password_in_any_log(dev_stack: DevStack) -> None:
+    """The NATS users' and the read user's passwords are in the credentials folder only: not
+    in any process's log after the journeys above (which read the relays with them)."""
+    folder = dev_stack.state_dir / "credentials"
+    passwords = [p.read_text().strip() for p in folder.rglob("*.password")]
+    assert len(passwords) == 6  # api, proxy, recorder, previewer, ops; the read user
+    logs = [dev_stack.log, *(dev_stack.state_dir / "logs").glob("*.log")]
+    assert len(logs) >= 9, logs
+    for log in logs:
+        text = log.read_text(errors="replace")
+        assert not [p for p in passwords if p in text], f"a password in {log.name}"
+
+
 def test_ctrl_c_stops_everything(dev_stack: DevStack) -> None:
     """Runs last in this module: Ctrl-C (SIGINT to the group) leaves no process behind."""
     running = stack_processes(dev_stack)
