@@ -17,8 +17,10 @@ from nats.aio.client import Client
 from nats.errors import NoServersError
 
 from camrec_contracts.nats_users import OPS_USER, permissions
+from camrec_contracts.settings import CamrecSettings
 from camrec_devstack.natsd import NatsServerConfig, start_nats_server
 from camrec_devstack.procs import free_port
+from camrec_runtime.bus import connect
 from camrec_runtime.credentials import StackCredentials, ensure_credentials
 
 REFUSAL_WAIT_S = 5.0
@@ -227,3 +229,18 @@ async def test_ops_may_do_anything(as_user: dict[str, Watched]) -> None:
         await ops.attempt(action)
     await ops.nc.flush()
     assert ops.errors == []
+
+
+async def test_a_service_with_a_wrong_password_says_so_when_it_gives_up(
+    secured_nats: tuple[NatsServerConfig, StackCredentials], tmp_path: Path
+) -> None:
+    cfg, _ = secured_nats
+    wrong = tmp_path / "wrong.password"
+    wrong.write_text("not-it\n")
+    settings = CamrecSettings(
+        nats_url=cfg.url, nats_user="api", nats_password_file=wrong, nats_connect_wait_s=2
+    )
+    with pytest.raises(ConnectionError) as refused:
+        await connect(settings, "camrec-api")
+    assert "authorization violation" in str(refused.value).lower(), refused.value
+    assert "not-it" not in str(refused.value)
